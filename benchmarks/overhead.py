@@ -1,0 +1,506 @@
+"""Client overhead, side by side in one run: hf_pure against plain aiohttp, the fast aiohttp
+floor, huggingface_hub's AsyncInferenceClient and openai's AsyncOpenAI.
+
+All clients talk to the same loopback emulator, started in a separate process, so the CPU time
+this process spends is the clients' own. Measured:
+
+- client CPU per non-streaming chat request (2000 requests, concurrency 16);
+- client CPU per SSE chunk (streams of 200 chunks);
+- import time of each client as a whole process (``python -c "import X"``);
+- peak RSS of a fresh process running 100 concurrent streams.
+
+Each is printed with its ratio to plain aiohttp. Run: ``python benchmarks/overhead.py``
+(``--quick`` for a smaller, noisier run). The huggingface_hub and openai columns need
+``pip install -e '.[bench]'``; a client that is not installed is reported as missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+
+MODEL = "meta-llama/Llama-3.1-8B-Instruct"
+PROMPT = "Summarise the plot of a short story about a lighthouse keeper in one sentence."
+TOKEN = "hf_bench_token"
+SHORT_ANSWER = 16  # tokens in a non-streaming answer
+STREAM_TOKENS = 200  # chunks per stream (the emulator sends one chunk per token)
+
+
+@dataclass
+class Client:
+    name: str
+    request: Callable[[], Awaitable[str]]
+    stream: Callable[[], Awaitable[int]]
+    close: Callable[[], Awaitable[None]]
+
+
+def _payload(max_tokens: int, stream: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": PROMPT}],
+        "max_tokens": max_tokens,
+    }
+    if stream:
+        body["stream"] = True
+    return body
+
+
+# ------------------------------------------------------------------------------- the clients
+
+
+async def make_plain(url: str) -> Client:
+    """aiohttp the usual way: one session, json=, resp.json(), SSE line by line + stdlib json."""
+    session = aiohttp.ClientSession()
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    endpoint = f"{url}/v1/chat/completions"
+
+    async def request() -> str:
+        async with session.post(endpoint, json=_payload(SHORT_ANSWER), headers=headers) as resp:
+            data = await resp.json()
+            return str(data["choices"][0]["message"]["content"])
+
+    async def stream() -> int:
+        n = 0
+        async with session.post(
+            endpoint, json=_payload(STREAM_TOKENS, True), headers=headers
+        ) as resp:
+            async for line in resp.content:
+                if line.startswith(b"data: "):
+                    data = line[6:].strip()
+                    if data == b"[DONE]":
+                        break
+                    chunk = json.loads(data)
+                    if chunk["choices"]:
+                        n += 1
+        return n
+
+    return Client("plain aiohttp", request, stream, session.close)
+
+
+async def make_floor(url: str) -> Client:
+    """The fast floor: orjson, a pre-encoded body, SSE read in whole buffers split by hand."""
+    session = aiohttp.ClientSession()
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    endpoint = f"{url}/v1/chat/completions"
+
+    async def request() -> str:
+        body = orjson.dumps(_payload(SHORT_ANSWER))
+        async with session.post(endpoint, data=body, headers=headers) as resp:
+            data = orjson.loads(await resp.read())
+            return str(data["choices"][0]["message"]["content"])
+
+    async def stream() -> int:
+        n = 0
+        tail = b""
+        body = orjson.dumps(_payload(STREAM_TOKENS, True))
+        async with session.post(endpoint, data=body, headers=headers) as resp:
+            async for data in resp.content.iter_any():
+                parts = (tail + data).split(b"\n\n")
+                tail = parts.pop()
+                for part in parts:
+                    if part.startswith(b"data: "):
+                        payload = part[6:]
+                        if payload == b"[DONE]":
+                            return n
+                        chunk = orjson.loads(payload)
+                        if chunk["choices"]:
+                            n += 1
+        return n
+
+    return Client("aiohttp floor", request, stream, session.close)
+
+
+async def make_hf_pure(url: str) -> Client:
+    """hf_pure: a request value built with pipe per call, the runner, a Result, typed chunks."""
+    from returns.result import Success
+    from toolz import pipe
+
+    import hf_pure as hf
+
+    config = hf.ClientConfig(router_url=url, hub_url=url)
+    cm = hf.open_runner(config, token=TOKEN)
+    runner = await cm.__aenter__()
+    messages = [hf.user(PROMPT)]
+
+    async def request() -> str:
+        req = pipe(hf.chat(MODEL, messages), hf.max_tokens(SHORT_ANSWER))
+        result = await runner.run(req)
+        if not isinstance(result, Success):
+            raise RuntimeError(str(result))
+        return result.unwrap().text
+
+    async def stream() -> int:
+        req = pipe(hf.chat(MODEL, messages), hf.max_tokens(STREAM_TOKENS))
+        n = 0
+        s = runner.stream(req)
+        async for chunk in s:
+            if chunk.choices:
+                n += 1
+        if not isinstance(s.result, Success):
+            raise RuntimeError(str(s.result))
+        return n
+
+    async def close() -> None:
+        await cm.__aexit__(None, None, None)
+
+    return Client("hf_pure", request, stream, close)
+
+
+async def make_hf_hub(url: str) -> Client:
+    from huggingface_hub import AsyncInferenceClient
+
+    client = AsyncInferenceClient(base_url=url, api_key=TOKEN)
+    messages = [{"role": "user", "content": PROMPT}]
+
+    async def request() -> str:
+        out = await client.chat_completion(messages, model=MODEL, max_tokens=SHORT_ANSWER)
+        return str(out.choices[0].message.content)
+
+    async def stream() -> int:
+        n = 0
+        async for chunk in await client.chat_completion(
+            messages, model=MODEL, max_tokens=STREAM_TOKENS, stream=True
+        ):
+            if chunk.choices:
+                n += 1
+        return n
+
+    async def close() -> None:
+        await client.close()
+
+    return Client("huggingface_hub", request, stream, close)
+
+
+async def make_openai(url: str) -> Client:
+    from openai import AsyncOpenAI
+
+    client = AsyncOpenAI(base_url=f"{url}/v1", api_key=TOKEN, max_retries=0)
+    messages: Any = [{"role": "user", "content": PROMPT}]
+
+    async def request() -> str:
+        out = await client.chat.completions.create(
+            model=MODEL, messages=messages, max_tokens=SHORT_ANSWER
+        )
+        return str(out.choices[0].message.content)
+
+    async def stream() -> int:
+        n = 0
+        async for chunk in await client.chat.completions.create(
+            model=MODEL, messages=messages, max_tokens=STREAM_TOKENS, stream=True
+        ):
+            if chunk.choices:
+                n += 1
+        return n
+
+    return Client("openai", request, stream, client.close)
+
+
+MAKERS: dict[str, Callable[[str], Awaitable[Client]]] = {
+    "plain aiohttp": make_plain,
+    "aiohttp floor": make_floor,
+    "hf_pure": make_hf_pure,
+    "huggingface_hub": make_hf_hub,
+    "openai": make_openai,
+}
+IMPORTS = {
+    "plain aiohttp": "import aiohttp",
+    # everything a chat needs, so lazy loading can't flatter the number
+    "hf_pure": "import hf_pure as hf; hf.chat, hf.open_runner, hf.Success",
+    "huggingface_hub": "from huggingface_hub import AsyncInferenceClient",
+    "openai": "from openai import AsyncOpenAI",
+}
+
+
+# ------------------------------------------------------------------------------- measuring
+
+
+async def cpu_per_call(call: Callable[[], Awaitable[Any]], total: int, concurrency: int) -> float:
+    """Process CPU seconds per call, ``total`` calls spread over ``concurrency`` workers."""
+    per_worker = total // concurrency
+
+    async def worker() -> None:
+        for _ in range(per_worker):
+            await call()
+
+    start = time.process_time()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return (time.process_time() - start) / (per_worker * concurrency)
+
+
+async def cpu_per_chunk(client: Client, streams: int, concurrency: int) -> float:
+    chunks = 0
+    per_worker = streams // concurrency
+
+    async def worker() -> None:
+        nonlocal chunks
+        for _ in range(per_worker):
+            got = await client.stream()  # not `chunks += await ...`: that reads chunks first
+            chunks += got
+
+    start = time.process_time()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    spent = time.process_time() - start
+    expected = per_worker * concurrency * STREAM_TOKENS
+    if chunks < expected:
+        raise RuntimeError(f"{client.name}: {chunks} chunks, expected at least {expected}")
+    return spent / chunks
+
+
+async def measure(
+    url: str, names: list[str], rounds: int, requests: int, streams: int
+) -> dict[str, dict[str, float]]:
+    clients = {}
+    for name in names:
+        try:
+            clients[name] = await MAKERS[name](url)
+        except ImportError as exc:
+            print(f"  {name}: not installed ({exc.name}); skipped")
+    samples: dict[str, dict[str, list[float]]] = {n: {"req": [], "chunk": []} for n in clients}
+    for client in clients.values():  # warm up: connections, caches, lazy imports
+        await cpu_per_call(client.request, 64, 16)
+        await cpu_per_chunk(client, 4, 4)
+    for r in range(rounds):
+        order = list(clients)[r % len(clients) :] + list(clients)[: r % len(clients)]
+        for name in order:
+            client = clients[name]
+            samples[name]["req"].append(await cpu_per_call(client.request, requests, 16))
+            samples[name]["chunk"].append(await cpu_per_chunk(client, streams, 8))
+        print(f"  round {r + 1}/{rounds} done")
+    for client in clients.values():
+        await client.close()
+    return {
+        name: {kind: statistics.median(vals) for kind, vals in s.items()}
+        for name, s in samples.items()
+    }
+
+
+def import_times(names: list[str], repeats: int) -> dict[str, float]:
+    """Median wall time of ``python -c <import>`` per client, interleaved.
+
+    hf_pure's bytecode is compiled first, as ``pip install`` does for every package (this
+    checkout may be an editable install run with PYTHONDONTWRITEBYTECODE set, where each
+    import would otherwise recompile the sources and measure the compiler instead).
+    """
+    import compileall
+
+    import hf_pure
+
+    compileall.compile_dir(os.path.dirname(hf_pure.__file__), quiet=1)
+    statements = {n: IMPORTS[n] for n in names if n in IMPORTS}
+    statements["python -c pass"] = "pass"
+    times: dict[str, list[float]] = {n: [] for n in statements}
+    for _ in range(repeats):
+        for name, statement in statements.items():
+            start = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-c", statement], capture_output=True, check=False
+            )
+            elapsed = time.perf_counter() - start
+            if done.returncode == 0:
+                times[name].append(elapsed)
+    return {n: statistics.median(v) for n, v in times.items() if v}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS. VmHWM, not ru_maxrss: on Linux ru_maxrss survives exec, so a
+    child started by a big parent would report the parent's peak."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def rss_worker(name: str, url: str, streams: int) -> None:
+    client = await MAKERS[name](url)
+    counts = await asyncio.gather(*(client.stream() for _ in range(streams)))
+    await client.close()
+    if min(counts) < STREAM_TOKENS:
+        raise SystemExit(f"{name}: a stream was short ({min(counts)} chunks)")
+    print(json.dumps({"peak_mb": peak_rss_mb()}))
+
+
+def peak_rss(names: list[str], url: str, streams: int) -> dict[str, float]:
+    out = {}
+    for name in names:
+        done = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--rss-worker",
+                name,
+                "--url",
+                url,
+                "--streams",
+                str(streams),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode == 0 and done.stdout.strip():
+            out[name] = json.loads(done.stdout.strip().splitlines()[-1])["peak_mb"]
+        else:
+            print(f"  rss {name}: failed: {done.stderr.strip()[-300:]}")
+    return out
+
+
+def json_micro() -> tuple[float, float]:
+    """µs to parse one chat completion body and one SSE chunk, stdlib json vs orjson."""
+    body = json.dumps(
+        {
+            "id": "x",
+            "object": "chat.completion",
+            "created": 1,
+            "model": MODEL,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": "word " * SHORT_ANSWER},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 20, "completion_tokens": 16, "total_tokens": 36},
+        }
+    ).encode()
+    n = 20000
+    start = time.process_time()
+    for _ in range(n):
+        json.loads(body)
+    std = (time.process_time() - start) / n * 1e6
+    start = time.process_time()
+    for _ in range(n):
+        orjson.loads(body)
+    fast = (time.process_time() - start) / n * 1e6
+    return std, fast
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hf_pure",
+            "emulator",
+            "--port",
+            str(port),
+            "--token",
+            TOKEN,
+            "--reply-tokens",
+            str(STREAM_TOKENS),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("the emulator did not start")
+
+
+def ratio(value: float | None, base: float | None) -> str:
+    return f"{value / base:5.2f}x" if value is not None and base else "   - "
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer requests and rounds")
+    parser.add_argument("--clients", default=",".join(MAKERS))
+    parser.add_argument("--rss-worker")
+    parser.add_argument("--url")
+    parser.add_argument("--streams", type=int, default=100)
+    args = parser.parse_args()
+    if args.rss_worker:
+        asyncio.run(rss_worker(args.rss_worker, args.url, args.streams))
+        return
+    names = [n.strip() for n in args.clients.split(",") if n.strip()]
+    rounds, requests, streams = (1, 400, 16) if args.quick else (3, 2000, 40)
+    port = free_port()
+    server = start_server(port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        print(
+            f"python {platform.python_version()} on {platform.machine()}, "
+            f"{os.cpu_count()} cpus; emulator pid {server.pid} at {url}"
+        )
+        print(
+            f"measuring CPU: {rounds} rounds x ({requests} requests at concurrency 16, "
+            f"{streams} streams of {STREAM_TOKENS} chunks at concurrency 8)"
+        )
+        cpu = asyncio.run(measure(url, names, rounds, requests, streams))
+        print("measuring import time (whole process, median of 15)")
+        imports = import_times(names, 5 if args.quick else 15)
+        print("measuring peak RSS with 100 concurrent streams (fresh process each)")
+        rss = peak_rss([n for n in names if n != "aiohttp floor"], url, 100)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    base = cpu.get("plain aiohttp", {})
+    print()
+    print(
+        f"{'client':<17}{'CPU/request':>13}{'ratio':>8}{'CPU/chunk':>12}{'ratio':>8}"
+        f"{'import':>10}{'ratio':>8}{'peak RSS':>10}"
+    )
+    for name in names:
+        c = cpu.get(name)
+        req = c["req"] * 1e6 if c else None
+        chunk = c["chunk"] * 1e6 if c else None
+        imp = imports.get(name)
+        print(
+            f"{name:<17}"
+            f"{(f'{req:.0f} us' if req else '-'):>13}{ratio(req, base.get('req', 0) * 1e6):>8}"
+            f"{(f'{chunk:.2f} us' if chunk else '-'):>12}"
+            f"{ratio(chunk, base.get('chunk', 0) * 1e6):>8}"
+            f"{(f'{imp * 1000:.0f} ms' if imp else '-'):>10}"
+            f"{ratio(imp, imports.get('plain aiohttp')):>8}"
+            f"{(f'{rss[name]:.1f} MB' if name in rss else '-'):>10}"
+        )
+    if "python -c pass" in imports:
+        print(f"(bare interpreter start: {imports['python -c pass'] * 1000:.0f} ms)")
+    std, fast = json_micro()
+    print(
+        f"json parse of a completion body: stdlib {std:.1f} us, orjson {fast:.1f} us "
+        f"({std / fast:.1f}x)"
+    )
+    if "hf_pure" in cpu and base:
+        h = cpu["hf_pure"]
+        print()
+        print("targets: request <= 1.10x, chunk <= 0.40x, import <= 1.15x, RSS <= 60 MB")
+        print(
+            f"  request {h['req'] / base['req']:.2f}x  chunk {h['chunk'] / base['chunk']:.2f}x"
+            f"  import {ratio(imports.get('hf_pure'), imports.get('plain aiohttp')).strip()}"
+            f"  RSS {rss.get('hf_pure', float('nan')):.1f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,270 @@
+"""hf_pure: a functional-core client for the Hugging Face inference APIs.
+
+Requests are frozen values built by pure functions and refined with ``toolz.pipe``; one
+aiohttp runner sends them; every outcome is a ``returns`` ``Result``::
+
+    import hf_pure as hf
+    from toolz import pipe
+    from returns.result import Success, Failure
+
+    request = pipe(hf.chat("meta-llama/Llama-3.1-8B-Instruct", [hf.user("Hi")]),
+                   hf.temperature(0.2), hf.max_tokens(64))
+    async with hf.open_runner() as runner:
+        match await runner.run(request):
+            case Success(answer): print(answer.text)
+            case Failure(error): print(error.message)
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from returns.result import Failure, Result, Success
+
+from hf_pure._version import __version__
+from hf_pure.core.codec import dumps as json_dumps
+from hf_pure.core.codec import loads as json_loads
+from hf_pure.core.config import ClientConfig, Limits, make_config
+from hf_pure.core.errors import (
+    BadRequest,
+    CircuitOpen,
+    ConnectionFailed,
+    GenerationFailed,
+    HfError,
+    HfErrorBase,
+    HfException,
+    InvalidInput,
+    MalformedResponse,
+    MissingToken,
+    ModelLoading,
+    NoHealthyEndpoint,
+    NotFound,
+    Overloaded,
+    RateLimited,
+    RateLimitedLocally,
+    ServerError,
+    StreamInterrupted,
+    Timeout,
+    Unauthorized,
+    is_retryable,
+    server_wait,
+)
+from hf_pure.core.failures import error_from_reply, retry_after_seconds
+from hf_pure.core.http import HttpCall, RawReply, raw_reply
+from hf_pure.core.request import Request, StreamCodec, StreamingRequest, decode_reply
+from hf_pure.core.secret import Secret
+from hf_pure.core.sse import SseEvent
+from hf_pure.shell.runner import Runner, Stream, open_runner
+from hf_pure.tasks.chat import (
+    ChatChunk,
+    ChatCompletion,
+    ChatRequest,
+    Choice,
+    ChunkChoice,
+    ImagePart,
+    Message,
+    TextPart,
+    Tool,
+    ToolCall,
+    ToolCallDelta,
+    Usage,
+    assemble_chat,
+    assistant,
+    chat,
+    developer,
+    image_part,
+    image_url,
+    system,
+    text_part,
+    tool,
+    tool_result,
+    user,
+)
+from hf_pure.tasks.modifiers import (
+    add_messages,
+    cacheable,
+    details,
+    do_sample,
+    extra_body,
+    frequency_penalty,
+    json_mode,
+    json_schema,
+    logit_bias,
+    logprobs,
+    max_tokens,
+    n,
+    option,
+    presence_penalty,
+    provider,
+    repetition_penalty,
+    response_format,
+    return_full_text,
+    seed,
+    stop,
+    stream_usage,
+    streaming,
+    system_prompt,
+    temperature,
+    tool_choice,
+    tools,
+    top_k,
+    top_p,
+    truncate,
+    via,
+    with_messages,
+)
+
+if TYPE_CHECKING:
+    from toolz import pipe
+
+    from hf_pure.tasks.text_generation import (
+        Details,
+        TextGeneration,
+        TextGenerationChunk,
+        TextGenerationRequest,
+        Token,
+        text_generation,
+    )
+
+# Loaded on first use, so that importing hf_pure pays only for what a program touches.
+_LAZY = {
+    "pipe": "toolz",
+    "Details": "hf_pure.tasks.text_generation",
+    "TextGeneration": "hf_pure.tasks.text_generation",
+    "TextGenerationChunk": "hf_pure.tasks.text_generation",
+    "TextGenerationRequest": "hf_pure.tasks.text_generation",
+    "Token": "hf_pure.tasks.text_generation",
+    "text_generation": "hf_pure.tasks.text_generation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hf_pure' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+def validate(
+    request: "Request[object]", limits: Limits | None = None
+) -> "Result[None, InvalidInput]":
+    """Check a request before sending it: ``Success(None)`` or ``Failure(InvalidInput)``."""
+    problem = request.check(limits or Limits())
+    return Success(None) if problem is None else Failure(problem)
+
+
+__all__ = [
+    "BadRequest",
+    "ChatChunk",
+    "ChatCompletion",
+    "ChatRequest",
+    "Choice",
+    "ChunkChoice",
+    "CircuitOpen",
+    "ClientConfig",
+    "ConnectionFailed",
+    "Details",
+    "Failure",
+    "GenerationFailed",
+    "HfError",
+    "HfErrorBase",
+    "HfException",
+    "HttpCall",
+    "ImagePart",
+    "InvalidInput",
+    "Limits",
+    "MalformedResponse",
+    "Message",
+    "MissingToken",
+    "ModelLoading",
+    "NoHealthyEndpoint",
+    "NotFound",
+    "Overloaded",
+    "RateLimited",
+    "RateLimitedLocally",
+    "RawReply",
+    "Request",
+    "Result",
+    "Runner",
+    "Secret",
+    "ServerError",
+    "SseEvent",
+    "Stream",
+    "StreamCodec",
+    "StreamInterrupted",
+    "StreamingRequest",
+    "Success",
+    "TextGeneration",
+    "TextGenerationChunk",
+    "TextGenerationRequest",
+    "TextPart",
+    "Timeout",
+    "Token",
+    "Tool",
+    "ToolCall",
+    "ToolCallDelta",
+    "Unauthorized",
+    "Usage",
+    "__version__",
+    "add_messages",
+    "assemble_chat",
+    "assistant",
+    "cacheable",
+    "chat",
+    "decode_reply",
+    "details",
+    "developer",
+    "do_sample",
+    "error_from_reply",
+    "extra_body",
+    "frequency_penalty",
+    "image_part",
+    "image_url",
+    "is_retryable",
+    "json_dumps",
+    "json_loads",
+    "json_mode",
+    "json_schema",
+    "logit_bias",
+    "logprobs",
+    "make_config",
+    "max_tokens",
+    "n",
+    "open_runner",
+    "option",
+    "pipe",
+    "presence_penalty",
+    "provider",
+    "raw_reply",
+    "repetition_penalty",
+    "response_format",
+    "retry_after_seconds",
+    "return_full_text",
+    "seed",
+    "server_wait",
+    "stop",
+    "stream_usage",
+    "streaming",
+    "system",
+    "system_prompt",
+    "temperature",
+    "text_generation",
+    "text_part",
+    "tool",
+    "tool_choice",
+    "tool_result",
+    "tools",
+    "top_k",
+    "top_p",
+    "truncate",
+    "user",
+    "validate",
+    "via",
+    "with_messages",
+]

@@ -1,0 +1,347 @@
+"""HfError: the one closed family of error values.
+
+Nothing in hf_pure raises for something the network, the server or the caller's data can do;
+it returns ``Failure(error)`` with one of these frozen values instead. Match on them::
+
+    match result:
+        case Success(answer): ...
+        case Failure(hf.RateLimited(retry_after=wait)): ...
+        case Failure(error): print(error.message)
+
+Every error has a ``message`` a user can act on, and a ``request_id`` when the server sent one.
+No error ever holds the token (the runner scrubs it from server-supplied text as well).
+"""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+import attrs
+
+from hf_pure.core.value import Value
+
+
+@attrs.frozen(repr=False)
+class HfErrorBase(Value):
+    """Common base of every hf_pure error value (use ``HfError`` for exhaustive matching)."""
+
+    @property
+    def message(self) -> str:
+        raise NotImplementedError  # pragma: no cover - every subclass overrides it
+
+    def __str__(self) -> str:
+        rid = getattr(self, "request_id", None)
+        return f"{self.message} (request id {rid})" if rid else self.message
+
+
+def _opt(text: str | None) -> str:
+    return f": {text}" if text else ""
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+@attrs.frozen(repr=False)
+class InvalidInput(HfErrorBase):
+    """The caller's input was refused before anything was sent."""
+
+    field: str
+    reason: str
+    request_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        return f"invalid {self.field}: {self.reason}"
+
+
+@attrs.frozen(repr=False)
+class MissingToken(HfErrorBase):
+    """No token was found; ``looked`` names every place that was searched, in order."""
+
+    looked: tuple[str, ...]
+    request_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        places = "; ".join(self.looked)
+        return (
+            "no Hugging Face token found (looked in: "
+            f"{places}). Set HF_TOKEN or HUGGINGFACE_API_KEY, or pass token=..."
+        )
+
+
+@attrs.frozen(repr=False)
+class Unauthorized(HfErrorBase):
+    """401/403: the token is missing, wrong, or lacks access to this model."""
+
+    status: int
+    detail: str = ""
+    request_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        what = "the token was refused" if self.status == 401 else "access denied"
+        return (
+            f"{what} (HTTP {self.status}){_opt(self.detail)}; check the token "
+            "(HF_TOKEN / HUGGINGFACE_API_KEY) and that it may use this model"
+        )
+
+
+@attrs.frozen(repr=False)
+class NotFound(HfErrorBase):
+    """404: no such model, provider mapping or route."""
+
+    detail: str = ""
+    request_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        return f"not found (HTTP 404){_opt(self.detail)}; check the model id and provider"
+
+
+@attrs.frozen(repr=False)
+class RateLimited(HfErrorBase):
+    """429 from the server. ``retry_after`` is in seconds when the server said how long."""
+
+    retry_after: float | None = None
+    detail: str = ""
+    request_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        wait = f"; retry after {_seconds(self.retry_after)}" if self.retry_after is not None else ""
+        return f"rate limited by the server (HTTP 429){_opt(self.detail)}{wait}"
+
+
+@attrs.frozen(repr=False)
+class ModelLoading(HfErrorBase):
+    """503 while the model is being loaded; ``estimated_time`` in seconds when known."""
+
+    estimated_time: float | None = None
+    detail: str = ""
+    request_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        eta = (
+            f"; estimated ready in {_seconds(self.estimated_time)}"
+            if self.estimated_time is not None
+            else ""
+        )
+        return f"the model is loading (HTTP 503){_opt(self.detail)}{eta}; retry later"
+
+
+@attrs.frozen(repr=False)
+class Overloaded(HfErrorBase):
+    """The server said it is overloaded (TGI ``error_type: overloaded``)."""
+
+    status: int
+    detail: str = ""
+    retry_after: float | None = None
+    request_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        return f"the server is overloaded (HTTP {self.status}){_opt(self.detail)}; retry later"
+
+
+@attrs.frozen(repr=False)
+class ServerError(HfErrorBase):
+    """A 5xx the server gave no more specific meaning to."""
+
+    status: int
+    detail: str = ""
+    retry_after: float | None = None
+    request_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        return f"server error (HTTP {self.status}){_opt(self.detail)}"
+
+
+@attrs.frozen(repr=False)
+class BadRequest(HfErrorBase):
+    """Another 4xx: the server refused the request; ``detail`` is its message."""
+
+    status: int
+    detail: str = ""
+    error_type: str | None = None
+    request_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        kind = f" [{self.error_type}]" if self.error_type else ""
+        return f"request refused (HTTP {self.status}){kind}{_opt(self.detail)}"
+
+
+@attrs.frozen(repr=False)
+class GenerationFailed(HfErrorBase):
+    """TGI ``error_type`` generation or incomplete_generation: the model failed mid-way."""
+
+    error_type: str
+    detail: str = ""
+    status: int | None = None
+    request_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        return f"generation failed [{self.error_type}]{_opt(self.detail)}"
+
+
+@attrs.frozen(repr=False)
+class Timeout(HfErrorBase):
+    """No answer in time. ``phase`` is connect, read (idle between bytes) or total."""
+
+    phase: str
+    seconds: float
+    request_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        return f"timed out ({self.phase} timeout of {_seconds(self.seconds)})"
+
+
+@attrs.frozen(repr=False)
+class ConnectionFailed(HfErrorBase):
+    """The connection could not be made, or broke before a whole reply arrived."""
+
+    reason: str
+    request_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        return f"connection failed: {self.reason}"
+
+
+@attrs.frozen(repr=False)
+class StreamInterrupted(HfErrorBase):
+    """A stream ended before it was complete. ``received`` keeps the text that did arrive."""
+
+    received: str
+    chunks: int
+    reason: str
+    request_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        return (
+            f"the stream was interrupted after {self.chunks} chunks ({self.reason}); "
+            f"the {len(self.received)} characters received are kept in .received"
+        )
+
+
+@attrs.frozen(repr=False)
+class MalformedResponse(HfErrorBase):
+    """The server answered with something that is not the documented format."""
+
+    status: int
+    reason: str
+    excerpt: str = ""
+    request_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        shown = f"; body starts {self.excerpt!r}" if self.excerpt else ""
+        return f"malformed response (HTTP {self.status}): {self.reason}{shown}"
+
+
+@attrs.frozen(repr=False)
+class CircuitOpen(HfErrorBase):
+    """The local circuit breaker refuses calls until ``until`` (monotonic seconds)."""
+
+    until: float
+    key: str = ""
+    request_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        which = f" for {self.key}" if self.key else ""
+        return f"circuit open{which} after repeated failures; calls resume at t={self.until:g}"
+
+
+@attrs.frozen(repr=False)
+class RateLimitedLocally(HfErrorBase):
+    """The local rate limiter has no tokens; ``wait`` seconds until it will (inf: never)."""
+
+    wait: float
+    reason: str = ""
+    request_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        why = f" ({self.reason})" if self.reason else ""
+        return f"local rate limit reached{why}; wait {_seconds(self.wait)}"
+
+
+@attrs.frozen(repr=False)
+class NoHealthyEndpoint(HfErrorBase):
+    """Every configured endpoint is unhealthy or cooling down."""
+
+    endpoints: tuple[str, ...]
+    request_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        return f"no healthy endpoint among {len(self.endpoints)}: {', '.join(self.endpoints)}"
+
+
+HfError: TypeAlias = (
+    InvalidInput
+    | MissingToken
+    | Unauthorized
+    | NotFound
+    | RateLimited
+    | ModelLoading
+    | Overloaded
+    | ServerError
+    | BadRequest
+    | GenerationFailed
+    | Timeout
+    | ConnectionFailed
+    | StreamInterrupted
+    | MalformedResponse
+    | CircuitOpen
+    | RateLimitedLocally
+    | NoHealthyEndpoint
+)
+
+_RETRYABLE: tuple[type[HfErrorBase], ...] = (
+    RateLimited,
+    ModelLoading,
+    Overloaded,
+    Timeout,
+    ConnectionFailed,
+    StreamInterrupted,
+)
+
+
+def is_retryable(error: HfError) -> bool:
+    """True when sending the same request again later may succeed.
+
+    Retryable: 429, model loading, overloaded, 5xx except 501, timeouts, connection failures and
+    cut streams. Never: bad input, 400/401/403/404/422, malformed replies and the local refusals
+    (circuit open, local rate limit, no healthy endpoint), which have their own waits.
+    """
+    if isinstance(error, ServerError):
+        return error.status != 501
+    return isinstance(error, _RETRYABLE)
+
+
+def server_wait(error: HfError) -> float | None:
+    """Seconds the server asked us to wait before trying again, if it said."""
+    match error:
+        case RateLimited(retry_after=s) | Overloaded(retry_after=s) | ServerError(retry_after=s):
+            return s
+        case ModelLoading(estimated_time=s):
+            return s
+        case _:
+            return None
+
+
+class HfException(Exception):
+    """An HfError raised as an exception, for callers who prefer ``unwrap`` style code."""
+
+    def __init__(self, error: HfError) -> None:
+        super().__init__(str(error))
+        self.error = error

@@ -1,0 +1,100 @@
+"""Incremental Server-Sent Events decoder: ``feed(tail, data) -> (tail, events)``.
+
+Pure and total: any bytes in, never an exception. The caller keeps ``tail`` (the bytes of an
+event not yet complete) between reads and passes it back with the next read, so an event may
+be split across any read boundary. Handles ``\\n``, ``\\r\\n`` and ``\\r`` line ends, multi-line
+``data``, comments, ``event``/``id``/``retry`` fields, and ``data:`` with or without the space.
+
+At the end of the body call :func:`flush` with the last tail: a final event whose lines are
+complete is dispatched (some servers omit the closing blank line); a half line is dropped.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+DONE = b"[DONE]"
+
+
+class SseEvent(NamedTuple):
+    """One dispatched event. ``data`` stays bytes (JSON parsers take bytes)."""
+
+    data: bytes
+    event: str = "message"
+    id: str | None = None
+    retry: int | None = None
+
+
+_new = tuple.__new__
+
+
+def _field(line: bytes) -> tuple[bytes, bytes]:
+    name, colon, value = line.partition(b":")
+    if colon and value[:1] == b" ":
+        value = value[1:]
+    return name, value
+
+
+def _text(value: bytes) -> str:
+    return value.decode("utf-8", "replace")
+
+
+def _block(block: bytes) -> SseEvent | None:
+    """Parse one event block (lines without the blank separator); None if nothing to dispatch."""
+    if block[:5] == b"data:" and b"\n" not in block:  # the common case: one data line
+        data = block[6:] if block[5:6] == b" " else block[5:]
+        return _new(SseEvent, (data, "message", None, None))
+    data_lines: list[bytes] = []
+    event = "message"
+    event_id: str | None = None
+    retry: int | None = None
+    for line in block.split(b"\n"):
+        if not line or line[:1] == b":":
+            continue
+        name, value = _field(line)
+        if name == b"data":
+            data_lines.append(value)
+        elif name == b"event":
+            event = _text(value) or "message"
+        elif name == b"id":
+            if b"\x00" not in value:
+                event_id = _text(value)
+        elif name == b"retry" and value.isdigit():
+            retry = int(value)
+    if not data_lines:
+        return None
+    return SseEvent(b"\n".join(data_lines), event, event_id, retry)
+
+
+def feed(tail: bytes, data: bytes) -> tuple[bytes, list[SseEvent]]:
+    """Add ``data`` to the pending ``tail``; return the new tail and the complete events."""
+    buf = tail + data if tail else data
+    hold = b""
+    if b"\r" in buf:
+        if buf[-1:] == b"\r":  # might be the first half of a \r\n split across reads
+            buf, hold = buf[:-1], b"\r"
+        buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if b"\n\n" not in buf:
+        return buf + hold, []
+    blocks = buf.split(b"\n\n")
+    rest = blocks.pop()
+    events = []
+    for block in blocks:
+        if block:
+            ev = _block(block)
+            if ev is not None:
+                events.append(ev)
+    return rest + hold, events
+
+
+def flush(tail: bytes) -> list[SseEvent]:
+    """Events still pending at the end of the body (only whole lines count)."""
+    text = tail.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if not text.endswith(b"\n"):
+        cut = text.rfind(b"\n")
+        text = text[: cut + 1] if cut >= 0 else b""
+    text = text.strip(b"\n")
+    if not text:
+        return []
+    ev = _block(text)
+    return [ev] if ev is not None else []
