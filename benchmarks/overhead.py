@@ -138,14 +138,15 @@ async def make_hf_pure(url: str) -> Client:
     messages = [hf.user(PROMPT)]
 
     async def request() -> str:
-        req = pipe(hf.chat(MODEL, messages), hf.max_tokens(SHORT_ANSWER))
+        req: hf.ChatRequest = pipe(hf.chat(MODEL, messages), hf.max_tokens(SHORT_ANSWER))
         result = await runner.run(req)
         if not isinstance(result, Success):
             raise RuntimeError(str(result))
-        return result.unwrap().text
+        answer: hf.ChatCompletion = result.unwrap()
+        return answer.text
 
     async def stream() -> int:
-        req = pipe(hf.chat(MODEL, messages), hf.max_tokens(STREAM_TOKENS))
+        req: hf.ChatRequest = pipe(hf.chat(MODEL, messages), hf.max_tokens(STREAM_TOKENS))
         n = 0
         s = runner.stream(req)
         async for chunk in s:
@@ -181,7 +182,7 @@ async def make_hf_hub(url: str) -> Client:
         return n
 
     async def close() -> None:
-        await client.close()
+        await client.close()  # type: ignore[no-untyped-call]
 
     return Client("huggingface_hub", request, stream, close)
 

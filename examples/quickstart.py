@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+
 from returns.result import Failure, Success
 from toolz import pipe
 
 import hf_pure as hf
-
-try:
-    from examples._target import run
-except ImportError:  # run as a script: python examples/quickstart.py
-    from _target import run  # type: ignore[no-redef]
 
 MODEL = "meta-llama/Llama-3.1-8B-Instruct"
 
@@ -32,5 +30,11 @@ async def main(runner: hf.Runner) -> None:
             print(f"failed: {error}")
 
 
+async def _cli() -> None:
+    # against the built-in emulator; `--real` asks Hugging Face (token from the environment)
+    async with hf.runner_for(real="--real" in sys.argv[1:]) as runner:
+        await main(runner)
+
+
 if __name__ == "__main__":
-    run(main)
+    asyncio.run(_cli())

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+
 from returns.result import Failure, Success
 from toolz import pipe
 
 import hf_pure as hf
-
-try:
-    from examples._target import run
-except ImportError:
-    from _target import run  # type: ignore[no-redef]
 
 WEATHER = hf.tool(
     "get_weather",
@@ -47,5 +45,11 @@ async def main(runner: hf.Runner) -> None:
             print(f"failed: {error}")
 
 
+async def _cli() -> None:
+    # against the built-in emulator; `--real` asks Hugging Face (token from the environment)
+    async with hf.runner_for(real="--real" in sys.argv[1:]) as runner:
+        await main(runner)
+
+
 if __name__ == "__main__":
-    run(main)
+    asyncio.run(_cli())

@@ -52,6 +52,7 @@ from hf_pure.core.http import HttpCall, RawReply, raw_reply
 from hf_pure.core.request import Request, StreamCodec, StreamingRequest, decode_reply
 from hf_pure.core.secret import Secret
 from hf_pure.core.sse import SseEvent
+from hf_pure.shell.emulated import emulated_runner, runner_for
 from hf_pure.shell.runner import Runner, Stream, open_runner
 from hf_pure.tasks.chat import (
     ChatChunk,
@@ -237,6 +238,8 @@ __all__ = [
     "max_tokens",
     "n",
     "open_runner",
+    "runner_for",
+    "emulated_runner",
     "option",
     "pipe",
     "presence_penalty",

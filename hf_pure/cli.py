@@ -36,12 +36,8 @@ async def _target(
 ) -> AsyncIterator[hf.Result[hf.Runner, hf.HfError]]:
     """A runner for the real service (token from the environment) or an in-process emulator."""
     if use_emulator:
-        from hf_pure.testing import Emulator
-
-        async with Emulator() as emu:
-            config = hf.ClientConfig(router_url=emu.url, hub_url=emu.url)
-            async with hf.open_runner(config, token=emu.token) as runner:
-                yield Success(runner)
+        async with hf.emulated_runner() as (runner, _):
+            yield Success(runner)
         return
     from hf_pure.shell.env import load_token
 
@@ -121,85 +117,83 @@ async def _generate(args: argparse.Namespace) -> int:
 
 async def demo() -> int:
     """A short tour against the in-process emulator."""
-    from hf_pure.testing import Emulator, Fault
+    from hf_pure.testing import Fault
 
-    async with Emulator() as emu:
-        config = hf.ClientConfig(router_url=emu.url, hub_url=emu.url)
+    async with hf.emulated_runner() as (runner, emu):
         _print(f"hf_pure {hf.__version__} demo — against the loopback emulator at {emu.url}\n")
-        async with hf.open_runner(config, token=emu.token) as runner:
-            request = pipe(
-                hf.chat(DEFAULT_CHAT_MODEL, [hf.system("Be brief."), hf.user("What is SSE?")]),
-                hf.temperature(0.2),
-                hf.max_tokens(12),
-            )
-            _print("1. A request is a value, built with pipe:")
-            _print(
-                f"   {request.model}, temperature={request.temperature}, "
-                f"max_tokens={request.max_tokens}, {len(request.messages)} messages"
-            )
-            match await runner.run(request):
-                case Success(answer):
-                    usage = answer.usage or hf.Usage()
-                    _print(
-                        f"   answer ({answer.finish_reason}, {usage.total_tokens} tokens): "
-                        f"{answer.text}"
-                    )
-                case Failure(error):
-                    _print(f"   unexpected failure: {error}")
-                    return EXIT_FAILED
+        request = pipe(
+            hf.chat(DEFAULT_CHAT_MODEL, [hf.system("Be brief."), hf.user("What is SSE?")]),
+            hf.temperature(0.2),
+            hf.max_tokens(12),
+        )
+        _print("1. A request is a value, built with pipe:")
+        _print(
+            f"   {request.model}, temperature={request.temperature}, "
+            f"max_tokens={request.max_tokens}, {len(request.messages)} messages"
+        )
+        match await runner.run(request):
+            case Success(answer):
+                usage = answer.usage or hf.Usage()
+                _print(
+                    f"   answer ({answer.finish_reason}, {usage.total_tokens} tokens): "
+                    f"{answer.text}"
+                )
+            case Failure(error):
+                _print(f"   unexpected failure: {error}")
+                return EXIT_FAILED
 
-            _print("\n2. The same request, streamed token by token:")
-            _print("   ", end="")
-            stream = runner.stream(hf.max_tokens(20)(request))
-            async for chunk in stream:
-                _print(chunk.text, end="")
-                await asyncio.sleep(0.02)  # only so a human can watch it arrive
-            _print()
-            _print(f"   stream complete: {isinstance(stream.result, Success)}")
+        _print("\n2. The same request, streamed token by token:")
+        _print("   ", end="")
+        stream = runner.stream(hf.max_tokens(20)(request))
+        async for chunk in stream:
+            _print(chunk.text, end="")
+            await asyncio.sleep(0.02)  # only so a human can watch it arrive
+        _print()
+        _print(f"   stream complete: {isinstance(stream.result, Success)}")
 
-            _print("\n3. Failures are values, never exceptions:")
-            bad = hf.temperature(3.0)(request)
-            match await runner.run(bad):
-                case Failure(hf.InvalidInput(field=field, reason=reason)):
-                    _print(f"   refused before sending — {field}: {reason}")
-            emu.script(
-                "chat",
-                Fault.status(503, {"error": "Model is currently loading", "estimated_time": 12.0}),
-            )
-            match await runner.run(request):
-                case Failure(hf.ModelLoading(estimated_time=eta) as error):
-                    _print(
-                        f"   server said: {error.message} (retryable: "
-                        f"{hf.is_retryable(error)}, eta {eta} s)"
-                    )
-            emu.script("chat", Fault.cut(after=6))
-            cut = runner.stream(request)
-            async for _ in cut:
-                pass
-            match cut.result:
-                case Failure(hf.StreamInterrupted(received=text, chunks=n)):
-                    _print(f"   a cut stream keeps what arrived: {n} chunks, {text!r}")
-            match await runner.run(hf.chat("no-such/model", ["hi"])):
-                case Failure(hf.NotFound() as error):
-                    _print(f"   {error.message}")
+        _print("\n3. Failures are values, never exceptions:")
+        bad = hf.temperature(3.0)(request)
+        match await runner.run(bad):
+            case Failure(hf.InvalidInput(field=field, reason=reason)):
+                _print(f"   refused before sending — {field}: {reason}")
+        emu.script(
+            "chat",
+            Fault.status(503, {"error": "Model is currently loading", "estimated_time": 12.0}),
+        )
+        match await runner.run(request):
+            case Failure(hf.ModelLoading(estimated_time=eta) as error):
+                _print(
+                    f"   server said: {error.message} (retryable: "
+                    f"{hf.is_retryable(error)}, eta {eta} s)"
+                )
+        emu.script("chat", Fault.cut(after=6))
+        cut = runner.stream(request)
+        async for _ in cut:
+            pass
+        match cut.result:
+            case Failure(hf.StreamInterrupted(received=text, chunks=n)):
+                _print(f"   a cut stream keeps what arrived: {n} chunks, {text!r}")
+        match await runner.run(hf.chat("no-such/model", ["hi"])):
+            case Failure(hf.NotFound() as error):
+                _print(f"   {error.message}")
 
-            _print("\n4. Tools: the model asks for a call, as a typed value:")
-            weather = hf.tool(
-                "get_weather",
-                "Current weather for a city",
-                {
-                    "type": "object",
-                    "properties": {"city": {"type": "string"}},
-                    "required": ["city"],
-                },
-            )
-            match await runner.run(
-                hf.tools(weather)(hf.chat(DEFAULT_CHAT_MODEL, ["Weather in Paris?"]))
-            ):
-                case Success(answer) if answer.tool_calls:
-                    call = answer.tool_calls[0]
-                    _print(f"   {call.name}({call.arguments})")
-    _print("\nDone. Run the tests with: python -m pytest")
+        _print("\n4. Tools: the model asks for a call, as a typed value:")
+        weather = hf.tool(
+            "get_weather",
+            "Current weather for a city",
+            {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
+        )
+        match await runner.run(
+            hf.tools(weather)(hf.chat(DEFAULT_CHAT_MODEL, ["Weather in Paris?"]))
+        ):
+            case Success(answer) if answer.tool_calls:
+                call = answer.tool_calls[0]
+                _print(f"   {call.name}({call.arguments})")
+    _print("\nDone. The whole test suite: scripts/test")
     return EXIT_OK
 
 

@@ -64,7 +64,10 @@ def test_pipe_composes_modifiers_into_one_body() -> None:
 
 def test_requests_are_values_equal_and_hashable() -> None:
     def build() -> hf.ChatRequest:
-        return pipe(hf.chat(MODEL, ["Hi"]), hf.temperature(0.0), hf.tools(hf.tool("f", "d", {})))
+        request: hf.ChatRequest = pipe(
+            hf.chat(MODEL, ["Hi"]), hf.temperature(0.0), hf.tools(hf.tool("f", "d", {}))
+        )
+        return request
 
     a, b = build(), build()
     assert a == b
@@ -196,8 +199,9 @@ def test_options_are_canonical_whatever_the_order() -> None:
 
 
 def test_unknown_options_pass_through_and_values_are_frozen() -> None:
-    req = pipe(hf.chat(MODEL, ["hi"]), hf.extra_body(reasoning_effort="low",
-                                                     provider={"order": ["groq"]}))
+    req = pipe(
+        hf.chat(MODEL, ["hi"]), hf.extra_body(reasoning_effort="low", provider={"order": ["groq"]})
+    )
     assert problem(req) is None
     body = body_of(req)
     assert body["reasoning_effort"] == "low"

@@ -23,7 +23,7 @@ def test_secret_never_shows() -> None:
     with pytest.raises(TypeError):
         pickle.dumps(s)
     with pytest.raises(AttributeError):
-        s._value = "x"  # type: ignore[misc]
+        s._value = "x"
 
 
 def test_secret_equality_and_hash() -> None:

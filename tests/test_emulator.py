@@ -273,11 +273,14 @@ async def test_n_choices_and_seed(http: aiohttp.ClientSession) -> None:
 
 async def test_reply_depends_on_the_last_user_message(http: aiohttp.ClientSession) -> None:
     a = await chat(http, messages=[{"role": "user", "content": "first question"}])
-    b = await chat(http, messages=[
-        {"role": "user", "content": "first question"},
-        {"role": "assistant", "content": "an answer"},
-        {"role": "user", "content": "second question"},
-    ])
+    b = await chat(
+        http,
+        messages=[
+            {"role": "user", "content": "first question"},
+            {"role": "assistant", "content": "an answer"},
+            {"role": "user", "content": "second question"},
+        ],
+    )
     assert a["choices"][0]["message"]["content"] != b["choices"][0]["message"]["content"]
     assert b["usage"]["prompt_tokens"] == 6
 
@@ -292,10 +295,15 @@ async def test_json_object_response_format(http: aiohttp.ClientSession) -> None:
 async def test_image_parts_are_acknowledged(http: aiohttp.ClientSession) -> None:
     png = b"\x89PNG\r\n\x1a\n" + bytes(92)
     url = "data:image/png;base64," + base64.b64encode(png).decode()
-    messages = [{"role": "user", "content": [
-        {"type": "text", "text": "What is in this picture?"},
-        {"type": "image_url", "image_url": {"url": url}},
-    ]}]
+    messages = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "What is in this picture?"},
+                {"type": "image_url", "image_url": {"url": url}},
+            ],
+        }
+    ]
     data = await chat(http, model="Qwen/Qwen2.5-VL-7B-Instruct", messages=messages)
     assert "100 bytes" in data["choices"][0]["message"]["content"]
     assert data["usage"]["prompt_tokens"] == 5
@@ -311,30 +319,46 @@ async def test_tool_call_from_required_properties(http: aiohttp.ClientSession) -
     assert call["id"].startswith("call_")
     assert call["function"]["name"] == "get_weather"
     assert orjson.loads(call["function"]["arguments"]) == {
-        "city": "emulated", "days": 1, "metric": True, "unit": "celsius",
+        "city": "emulated",
+        "days": 1,
+        "metric": True,
+        "unit": "celsius",
     }
 
 
 async def test_tool_choice_names_none_and_tool_results(http: aiohttp.ClientSession) -> None:
-    named = await chat(http, tools=[WEATHER_TOOL, TIME_TOOL],
-                       tool_choice={"type": "function", "function": {"name": "get_time"}})
+    named = await chat(
+        http,
+        tools=[WEATHER_TOOL, TIME_TOOL],
+        tool_choice={"type": "function", "function": {"name": "get_time"}},
+    )
     call = named["choices"][0]["message"]["tool_calls"][0]
     assert call["function"] == {"name": "get_time", "arguments": "{}"}
     declined = await chat(http, tools=[WEATHER_TOOL], tool_choice="none")
     assert declined["choices"][0]["finish_reason"] == "stop"
     assert isinstance(declined["choices"][0]["message"]["content"], str)
-    after_tool = await chat(http, tools=[WEATHER_TOOL], messages=[
-        *HELLO,
-        {"role": "assistant", "content": None, "tool_calls": [call]},
-        {"role": "tool", "tool_call_id": call["id"], "content": "sunny and 21 degrees"},
-    ])
+    after_tool = await chat(
+        http,
+        tools=[WEATHER_TOOL],
+        messages=[
+            *HELLO,
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": call["id"], "content": "sunny and 21 degrees"},
+        ],
+    )
     choice = after_tool["choices"][0]
     assert choice["finish_reason"] == "stop"
     assert "sunny and 21 degrees" in choice["message"]["content"]
-    status, err, _ = await post_json(http, CHAT, {
-        "model": LLAMA, "messages": HELLO, "tools": [WEATHER_TOOL],
-        "tool_choice": {"type": "function", "function": {"name": "missing"}},
-    })
+    status, err, _ = await post_json(
+        http,
+        CHAT,
+        {
+            "model": LLAMA,
+            "messages": HELLO,
+            "tools": [WEATHER_TOOL],
+            "tool_choice": {"type": "function", "function": {"name": "missing"}},
+        },
+    )
     assert status == 422
     assert err["error_type"] == "validation"
 
@@ -374,8 +398,9 @@ async def test_chat_body_that_is_not_json(http: aiohttp.ClientSession) -> None:
 async def test_unknown_model_and_providers(http: aiohttp.ClientSession) -> None:
     status, data, _ = await post_json(http, CHAT, {"model": "nobody/nothing", "messages": HELLO})
     assert (status, data) == (404, {"error": "Model nobody/nothing does not exist"})
-    status, data, _ = await post_json(http, CHAT, {"model": f"{LLAMA}:hyperbolic",
-                                                   "messages": HELLO})
+    status, data, _ = await post_json(
+        http, CHAT, {"model": f"{LLAMA}:hyperbolic", "messages": HELLO}
+    )
     assert status == 400
     assert "hyperbolic" in data["error"]
     for suffix in ("fastest", "cheapest", "together"):
@@ -396,9 +421,7 @@ async def test_per_provider_chat_routes(http: aiohttp.ClientSession) -> None:
     assert data["id"].startswith("chatcmpl-emu-")
     status, data, _ = await post_json(http, f"/hyperbolic{CHAT}", body)
     assert status == 400
-    status, data, _ = await post_json(
-        http, f"/hf-inference/models/openai/gpt-oss-20b{CHAT}", body
-    )
+    status, data, _ = await post_json(http, f"/hf-inference/models/openai/gpt-oss-20b{CHAT}", body)
     assert status == 400
     status, data, _ = await post_json(http, f"/hf-inference/models/no/model{CHAT}", body)
     assert status == 404
@@ -472,9 +495,14 @@ async def test_tgi_defaults_and_details(emulator: Emulator, http: aiohttp.Client
     [item] = data
     assert set(item) == {"generated_text"}
     assert len(item["generated_text"].split()) == 20
-    status, data, _ = await post_json(http, "/hf-inference/models/gpt2", {
-        "inputs": "Once upon", "parameters": {"details": True, "max_new_tokens": 100, "seed": 3},
-    })
+    status, data, _ = await post_json(
+        http,
+        "/hf-inference/models/gpt2",
+        {
+            "inputs": "Once upon",
+            "parameters": {"details": True, "max_new_tokens": 100, "seed": 3},
+        },
+    )
     details = data[0]["details"]
     assert details["finish_reason"] == "eos_token"
     assert details["generated_tokens"] == emulator.reply_tokens
@@ -488,20 +516,35 @@ async def test_tgi_defaults_and_details(emulator: Emulator, http: aiohttp.Client
 
 async def test_tgi_parameters(http: aiohttp.ClientSession) -> None:
     path = "/hf-inference/models/bigscience/bloom-560m"
-    _, data, _ = await post_json(http, path, {
-        "inputs": "Hello", "parameters": {"max_new_tokens": 5, "details": True},
-    })
+    _, data, _ = await post_json(
+        http,
+        path,
+        {
+            "inputs": "Hello",
+            "parameters": {"max_new_tokens": 5, "details": True},
+        },
+    )
     text = data[0]["generated_text"]
     assert len(text.split()) == 5
     assert data[0]["details"]["finish_reason"] == "length"
-    _, full, _ = await post_json(http, path, {
-        "inputs": "Hello", "parameters": {"max_new_tokens": 5, "return_full_text": True},
-    })
+    _, full, _ = await post_json(
+        http,
+        path,
+        {
+            "inputs": "Hello",
+            "parameters": {"max_new_tokens": 5, "return_full_text": True},
+        },
+    )
     assert full[0]["generated_text"] == "Hello" + text
     third = text.split()[2]
-    _, stopped, _ = await post_json(http, path, {
-        "inputs": "Hello", "parameters": {"max_new_tokens": 5, "stop": [third], "details": True},
-    })
+    _, stopped, _ = await post_json(
+        http,
+        path,
+        {
+            "inputs": "Hello",
+            "parameters": {"max_new_tokens": 5, "stop": [third], "details": True},
+        },
+    )
     assert stopped[0]["generated_text"] == " " + " ".join(text.split()[:3])
     assert stopped[0]["details"]["finish_reason"] == "stop_sequence"
     assert stopped[0]["details"]["generated_tokens"] == 3
@@ -511,9 +554,9 @@ async def test_tgi_stream_framing(http: aiohttp.ClientSession) -> None:
     path = "/hf-inference/models/gpt2"
     params = {"max_new_tokens": 6, "details": True}
     _, whole, _ = await post_json(http, path, {"inputs": "Once upon", "parameters": params})
-    async with http.post(path, data=orjson.dumps(
-        {"inputs": "Once upon", "parameters": params, "stream": True}
-    )) as resp:
+    async with http.post(
+        path, data=orjson.dumps({"inputs": "Once upon", "parameters": params, "stream": True})
+    ) as resp:
         assert resp.status == 200
         assert resp.content_type == "text/event-stream"
         raw = await resp.read()
@@ -565,8 +608,18 @@ async def test_hub_model_info(http: aiohttp.ClientSession) -> None:
     async with http.get(f"/api/models/{LLAMA}") as resp:
         assert resp.status == 200
         info = await resp.json()
-    for key in ("id", "modelId", "pipeline_tag", "tags", "downloads", "likes", "private",
-                "gated", "library_name", "sha"):
+    for key in (
+        "id",
+        "modelId",
+        "pipeline_tag",
+        "tags",
+        "downloads",
+        "likes",
+        "private",
+        "gated",
+        "library_name",
+        "sha",
+    ):
         assert key in info
     assert info["id"] == info["modelId"] == LLAMA
     assert info["pipeline_tag"] == "text-generation"
@@ -588,7 +641,9 @@ async def test_hub_expand(http: aiohttp.ClientSession) -> None:
     mapping = data["inferenceProviderMapping"]
     assert set(mapping) == {"hf-inference", "groq", "together", "novita"}
     assert mapping["groq"] == {
-        "providerId": "llama-3.1-8b-instant", "status": "live", "task": "conversational",
+        "providerId": "llama-3.1-8b-instant",
+        "status": "live",
+        "task": "conversational",
     }
     assert data["pipeline_tag"] == "text-generation"
     assert "downloads" not in data
@@ -649,8 +704,17 @@ async def test_same_request_same_bytes_except_ids(
     http: aiohttp.ClientSession, emulator_factory: EmulatorFactory
 ) -> None:
     other = await emulator_factory()
-    body = orjson.dumps({"model": LLAMA, "messages": HELLO, "n": 2, "logprobs": True,
-                         "top_logprobs": 2, "tools": [WEATHER_TOOL], "tool_choice": "none"})
+    body = orjson.dumps(
+        {
+            "model": LLAMA,
+            "messages": HELLO,
+            "n": 2,
+            "logprobs": True,
+            "top_logprobs": 2,
+            "tools": [WEATHER_TOOL],
+            "tool_choice": "none",
+        }
+    )
     replies = []
     for base in (None, other.url):
         url = CHAT if base is None else base + CHAT
@@ -671,8 +735,9 @@ async def test_same_request_same_bytes_except_ids(
 
 async def test_requests_are_recorded(emulator: Emulator, http: aiohttp.ClientSession) -> None:
     await chat(http, max_tokens=1)
-    async with http.get("/api/models", params=[("search", "gpt"), ("limit", "2")],
-                        headers={"X-Custom": "Yes"}) as resp:
+    async with http.get(
+        "/api/models", params=[("search", "gpt"), ("limit", "2")], headers={"X-Custom": "Yes"}
+    ) as resp:
         await resp.read()
     first, second = emulator.requests
     assert (first.method, first.path, first.query) == ("POST", CHAT, ())
@@ -695,11 +760,13 @@ async def test_factory_starts_independent_emulators(
     b = await emulator_factory(token="hf_b", reply_tokens=3)
     assert len({emulator.port, a.port, b.port}) == 3
     async with aiohttp.ClientSession() as session:
-        async with session.post(a.url + CHAT, headers=auth(b),
-                                data=orjson.dumps({"model": LLAMA, "messages": HELLO})) as resp:
+        async with session.post(
+            a.url + CHAT, headers=auth(b), data=orjson.dumps({"model": LLAMA, "messages": HELLO})
+        ) as resp:
             assert resp.status == 401
-        async with session.post(b.url + CHAT, headers=auth(b),
-                                data=orjson.dumps({"model": LLAMA, "messages": HELLO})) as resp:
+        async with session.post(
+            b.url + CHAT, headers=auth(b), data=orjson.dumps({"model": LLAMA, "messages": HELLO})
+        ) as resp:
             data = await resp.json()
     assert len(data["choices"][0]["message"]["content"].split()) == 3
     assert len(a.requests) == 1
@@ -716,9 +783,12 @@ async def test_run_emulator_serves_until_sigterm() -> None:
         port = probe.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c",
+        sys.executable,
+        "-c",
         f"from hf_pure.testing import run_emulator; run_emulator(port={port}, token='hf_t')",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
     )
     try:
         assert proc.stdout is not None

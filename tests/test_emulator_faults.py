@@ -325,7 +325,8 @@ async def test_stream_error_mid_stream(emulator: Emulator, http: aiohttp.ClientS
     events = sse_data(raw)
     assert len(events) == 3
     assert orjson.loads(events[-1]) == {
-        "error": "Emulated generation error", "error_type": "generation",
+        "error": "Emulated generation error",
+        "error_type": "generation",
     }
     assert "[DONE]" not in events
     _, raw, _ = await post(http, STREAM_BODY)

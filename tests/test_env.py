@@ -637,9 +637,7 @@ def test_unreadable_secrets_file_falls_through_to_the_token_file(ws: Path) -> No
     assert token_of(load(ws)) == "hf_hub"
 
 
-def test_permission_denied_counts_as_not_found(
-    ws: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_permission_denied_counts_as_not_found(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     secrets = write_secrets(ws, "HF_TOKEN=hf_locked\n")
     token = write_hub_token(ws / "home", "hf_locked_too")
     locked = {str(secrets), str(token)}

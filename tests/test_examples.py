@@ -45,7 +45,12 @@ async def test_tools(runner: hf.Runner, capsys: pytest.CaptureFixture[str]) -> N
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "hf_pure", *args],
-        capture_output=True, text=True, timeout=60, cwd=ROOT, env=env, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
+        check=False,
     )
 
 
@@ -53,9 +58,15 @@ def test_demo_runs_clean() -> None:
     done = run_cli("demo")
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
-    for expected in ("1. A request is a value", "stream complete: True",
-                     "refused before sending", "model is loading", "a cut stream keeps",
-                     "not found (HTTP 404)", "get_weather("):
+    for expected in (
+        "1. A request is a value",
+        "stream complete: True",
+        "refused before sending",
+        "model is loading",
+        "a cut stream keeps",
+        "not found (HTTP 404)",
+        "get_weather(",
+    ):
         assert expected in done.stdout
 
 
@@ -69,7 +80,12 @@ def test_cli_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [sys.executable, "-m", "hf_pure", "chat", "hi"],
-        capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=env,
+        check=False,
     )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
@@ -86,11 +102,20 @@ def test_cli_bad_base_url_is_a_clean_error() -> None:
 
 def test_cli_never_prints_the_token(tmp_path: Path) -> None:
     token = "hf_SECRETSECRETSECRET123"
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT),
-           "HF_TOKEN": token}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+        "HF_TOKEN": token,
+    }
     done = subprocess.run(
         [sys.executable, "-m", "hf_pure", "chat", "hi", "--router-url", "http://127.0.0.1:9"],
-        capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=env,
+        check=False,
     )
     assert done.returncode == 1
     assert "connection failed" in done.stderr

@@ -77,7 +77,7 @@ def test_id_with_nul_is_ignored() -> None:
 # ---------------------------------------------------------------- properties
 
 _line_text = st.text(
-    alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",)),
+    alphabet=st.characters(codec="utf-8", exclude_characters="\r\n"),
     max_size=30,
 )
 _event = st.builds(

@@ -524,9 +524,7 @@ def _message_problem(i: int, m: Message) -> InvalidInput | None:
                     f"{where}.content", "an image part needs an http(s) or data: URL"
                 )
     if m.role == "tool" and not m.tool_call_id:
-        return InvalidInput(
-            f"{where}.tool_call_id", "a tool message must name the call it answers"
-        )
+        return InvalidInput(f"{where}.tool_call_id", "a tool message must name the call it answers")
     return None
 
 

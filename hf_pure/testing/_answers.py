@@ -76,7 +76,12 @@ def parse_object(body: bytes) -> dict[str, object] | JsonAnswer:
 
 
 def opt_number(
-    data: dict[str, object], name: str, lo: float, hi: float, *, lo_open: bool = False,
+    data: dict[str, object],
+    name: str,
+    lo: float,
+    hi: float,
+    *,
+    lo_open: bool = False,
     hi_open: bool = False,
 ) -> float | None:
     """An optional number within bounds, or ``Invalid``."""

@@ -144,8 +144,10 @@ def _tools(data: dict[str, object]) -> tuple[list[_Tool], _Tool | None]:
         tools = []
         for i, tool in enumerate(raw):
             function = tool.get("function") if isinstance(tool, dict) else None
-            if not isinstance(tool, dict) or tool.get("type", "function") != "function" or (
-                not isinstance(function, dict)
+            if (
+                not isinstance(tool, dict)
+                or tool.get("type", "function") != "function"
+                or (not isinstance(function, dict))
             ):
                 raise Invalid(f"tools[{i}] must be {{'type': 'function', 'function': {{...}}}}")
             name = function.get("name")
@@ -318,12 +320,14 @@ def _logprobs(pieces: list[str], top: int) -> list[dict[str, object]]:
             }
             for k in range(1, top + 1)
         ]
-        entries.append({
-            "token": piece,
-            "logprob": logprob_of(index),
-            "bytes": list(piece.encode()),
-            "top_logprobs": alternatives,
-        })
+        entries.append(
+            {
+                "token": piece,
+                "logprob": logprob_of(index),
+                "bytes": list(piece.encode()),
+                "top_logprobs": alternatives,
+            }
+        )
     return entries
 
 
@@ -375,8 +379,16 @@ def chat_answer(
 
     key = f"{prompt.text}\x00{prompt.tool_text}\x00{seed}\x00".encode()
     choices = [
-        _choice(index=i, prompt=prompt, key=key, tool=tool, limit=limit, stops=stops, fmt=fmt,
-                reply_tokens=reply_tokens)
+        _choice(
+            index=i,
+            prompt=prompt,
+            key=key,
+            tool=tool,
+            limit=limit,
+            stops=stops,
+            fmt=fmt,
+            reply_tokens=reply_tokens,
+        )
         for i in range(n)
     ]
     completion = sum(
@@ -388,8 +400,15 @@ def chat_answer(
         "total_tokens": prompt.prompt_words + completion,
     }
     if stream:
-        return _stream(model=card.id, reply_id=reply_id, choices=choices, usage=usage,
-                       include_usage=include_usage, want_logprobs=want_logprobs, top=top)
+        return _stream(
+            model=card.id,
+            reply_id=reply_id,
+            choices=choices,
+            usage=usage,
+            include_usage=include_usage,
+            want_logprobs=want_logprobs,
+            top=top,
+        )
     reply = {
         "id": reply_id,
         "object": "chat.completion",
@@ -409,11 +428,13 @@ def _message(index: int, choice: _Choice, want_logprobs: bool, top: int) -> dict
         message = {
             "role": "assistant",
             "content": None,
-            "tool_calls": [{
-                "id": choice.tool_id,
-                "type": "function",
-                "function": {"name": choice.tool_name, "arguments": choice.tool_args},
-            }],
+            "tool_calls": [
+                {
+                    "id": choice.tool_id,
+                    "type": "function",
+                    "function": {"name": choice.tool_name, "arguments": choice.tool_args},
+                }
+            ],
         }
         logprobs: object = None
     else:
@@ -438,46 +459,73 @@ def _stream(
     top: int,
 ) -> SseAnswer:
     head = (
-        b'data: {"id":' + orjson.dumps(reply_id)
-        + b',"object":"chat.completion.chunk","created":' + str(CREATED).encode()
-        + b',"model":' + orjson.dumps(model)
-        + b',"system_fingerprint":' + orjson.dumps(FINGERPRINT)
-        + b',"x_emulator":' + orjson.dumps(EXTRA)
+        b'data: {"id":'
+        + orjson.dumps(reply_id)
+        + b',"object":"chat.completion.chunk","created":'
+        + str(CREATED).encode()
+        + b',"model":'
+        + orjson.dumps(model)
+        + b',"system_fingerprint":'
+        + orjson.dumps(FINGERPRINT)
+        + b',"x_emulator":'
+        + orjson.dumps(EXTRA)
         + b',"choices":'
     )
 
     def event(choices_json: bytes, tail: bytes = b"") -> bytes:
         return head + choices_json + tail + b"}\n\n"
 
-    def one(index: int, delta: dict[str, object], finish: str | None,
-            logprobs: object = None) -> bytes:
-        return event(orjson.dumps([{
-            "index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish,
-        }]))
+    def one(
+        index: int, delta: dict[str, object], finish: str | None, logprobs: object = None
+    ) -> bytes:
+        return event(
+            orjson.dumps(
+                [
+                    {
+                        "index": index,
+                        "delta": delta,
+                        "logprobs": logprobs,
+                        "finish_reason": finish,
+                    }
+                ]
+            )
+        )
 
     events: list[bytes] = []
     for i, choice in enumerate(choices):
         if choice.tool_name:
-            events.append(one(i, {
-                "role": "assistant",
-                "content": None,
-                "tool_calls": [{
-                    "index": 0,
-                    "id": choice.tool_id,
-                    "type": "function",
-                    "function": {"name": choice.tool_name, "arguments": ""},
-                }],
-            }, None))
+            events.append(
+                one(
+                    i,
+                    {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {
+                                "index": 0,
+                                "id": choice.tool_id,
+                                "type": "function",
+                                "function": {"name": choice.tool_name, "arguments": ""},
+                            }
+                        ],
+                    },
+                    None,
+                )
+            )
             for piece in _split_args(choice.tool_args):
-                events.append(one(i, {
-                    "tool_calls": [{"index": 0, "function": {"arguments": piece}}],
-                }, None))
+                events.append(
+                    one(
+                        i,
+                        {
+                            "tool_calls": [{"index": 0, "function": {"arguments": piece}}],
+                        },
+                        None,
+                    )
+                )
         else:
             events.append(one(i, {"role": "assistant", "content": ""}, None))
             if want_logprobs:
-                for piece, entry in zip(
-                    choice.pieces, _logprobs(choice.pieces, top), strict=True
-                ):
+                for piece, entry in zip(choice.pieces, _logprobs(choice.pieces, top), strict=True):
                     events.append(one(i, {"content": piece}, None, {"content": [entry]}))
             else:
                 # The hot path: the per-word chunk is a fixed template around the piece.

@@ -104,8 +104,13 @@ class Fault:
                 phrase = "Error"
             body = {"error": phrase}
         raw, ctype = _encode_body(body)
-        return cls("status", status_code=code, body=raw, content_type=ctype,
-                   extra_headers=_header_pairs(headers))
+        return cls(
+            "status",
+            status_code=code,
+            body=raw,
+            content_type=ctype,
+            extra_headers=_header_pairs(headers),
+        )
 
     @classmethod
     def delay(cls, seconds: float) -> Fault:
@@ -140,8 +145,7 @@ class Fault:
     @classmethod
     def malformed(cls, body: bytes = _DEFAULT_MALFORMED) -> Fault:
         """200 with ``content-type: application/json`` and a body that is not valid JSON."""
-        return cls("malformed", status_code=200, body=bytes(body),
-                   content_type="application/json")
+        return cls("malformed", status_code=200, body=bytes(body), content_type="application/json")
 
     @classmethod
     def drop(cls) -> Fault:
@@ -149,9 +153,7 @@ class Fault:
         return cls("drop")
 
     @classmethod
-    def stream_error(
-        cls, after: int = 0, error: Mapping[str, object] | None = None
-    ) -> Fault:
+    def stream_error(cls, after: int = 0, error: Mapping[str, object] | None = None) -> Fault:
         """SSE: after ``after`` events send ``data: {"error": ...}`` and end the body.
 
         Default error: ``{"error": "Emulated generation error", "error_type": "generation"}``.

@@ -15,8 +15,17 @@ Query = tuple[tuple[str, str], ...]
 
 _SORT_KEYS = ("downloads", "likes", "trendingScore", "createdAt", "lastModified", "id")
 _LIST_FIELDS = (
-    "_id", "id", "likes", "trendingScore", "private", "downloads", "tags", "pipeline_tag",
-    "library_name", "createdAt", "modelId",
+    "_id",
+    "id",
+    "likes",
+    "trendingScore",
+    "private",
+    "downloads",
+    "tags",
+    "pipeline_tag",
+    "library_name",
+    "createdAt",
+    "modelId",
 )
 _MAX_LIMIT = 1000
 
@@ -82,9 +91,7 @@ class HubIndex:
         self.cards = {card.id: card for card in models}
         self.order = list(models)
         self._info = {card.id: _info(card) for card in models}
-        self._all = {
-            card.id: {**self._info[card.id], **_expandable(card)} for card in models
-        }
+        self._all = {card.id: {**self._info[card.id], **_expandable(card)} for card in models}
         self._info_bytes = {card_id: orjson.dumps(info) for card_id, info in self._info.items()}
         self._list_item = {
             card.id: {k: self._info[card.id][k] for k in _LIST_FIELDS} for card in models
@@ -133,8 +140,7 @@ class HubIndex:
             cards = [c for c in cards if c.pipeline_tag == tag]
         for wanted in _values(query, "filter"):
             cards = [
-                c for c in cards
-                if wanted in c.tags or wanted in (c.pipeline_tag, c.library_name)
+                c for c in cards if wanted in c.tags or wanted in (c.pipeline_tag, c.library_name)
             ]
         providers = _values(query, "inference_provider")
         if providers:
@@ -142,7 +148,8 @@ class HubIndex:
                 cards = [c for c in cards if c.providers]
             else:
                 cards = [
-                    c for c in cards
+                    c
+                    for c in cards
                     if any(p.provider in providers and p.status == "live" for p in c.providers)
                 ]
         sort = _first(query, "sort")

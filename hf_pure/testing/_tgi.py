@@ -64,19 +64,27 @@ def tgi_answer(body: bytes, *, reply_tokens: int) -> Answer:
     for index in indices:
         text = " " + VOCAB[index]
         generated += text
-        tokens.append({
-            "id": TOKEN_ID_OFFSET + index,
-            "text": text,
-            "logprob": logprob_of(index),
-            "special": False,
-        })
+        tokens.append(
+            {
+                "id": TOKEN_ID_OFFSET + index,
+                "text": text,
+                "logprob": logprob_of(index),
+                "special": False,
+            }
+        )
         if stops and any(s in generated for s in stops):
             finish = "stop_sequence"
             break
     generated_text = inputs + generated if full_text else generated
     if stream:
-        return _stream(tokens=tokens, generated_text=generated_text, finish=finish, seed=seed,
-                       input_length=count_words(inputs), details=details)
+        return _stream(
+            tokens=tokens,
+            generated_text=generated_text,
+            finish=finish,
+            seed=seed,
+            input_length=count_words(inputs),
+            details=details,
+        )
     out: dict[str, object] = {"generated_text": generated_text}
     if details:
         out["details"] = {
@@ -99,7 +107,10 @@ def _stream(
     details: bool,
 ) -> SseAnswer:
     events = [
-        b'data:{"index":' + str(i).encode() + b',"token":' + orjson.dumps(token)
+        b'data:{"index":'
+        + str(i).encode()
+        + b',"token":'
+        + orjson.dumps(token)
         + b',"generated_text":null,"details":null}\n\n'
         for i, token in enumerate(tokens, start=1)
     ]
@@ -112,7 +123,9 @@ def _stream(
             "generated_tokens": len(tokens),
             "seed": seed,
             "input_length": input_length,
-        } if details else None,
+        }
+        if details
+        else None,
     }
     if events:
         events[-1] = b"data:" + orjson.dumps(last) + b"\n\n"

@@ -90,9 +90,7 @@ class Emulator:
         self.token = token
         self.host = host
         self.reply_tokens = reply_tokens
-        self.models: tuple[ModelCard, ...] = (
-            DEFAULT_MODELS if models is None else tuple(models)
-        )
+        self.models: tuple[ModelCard, ...] = DEFAULT_MODELS if models is None else tuple(models)
         self.requests: list[Recorded] = []
         self.log_limit = log_limit
         self._port = port
@@ -226,7 +224,7 @@ class Emulator:
         if path == _CHAT_SUFFIX:
             return _Target("chat", "chat", _POST)
         if path.startswith(_HF_MODELS):
-            rest = path[len(_HF_MODELS):]
+            rest = path[len(_HF_MODELS) :]
             if rest.endswith(_CHAT_SUFFIX):
                 repo = rest[: -len(_CHAT_SUFFIX)]
                 return _Target("chat", "chat_hf", _POST, repo, "hf-inference")
@@ -240,7 +238,7 @@ class Emulator:
         if path in ("/api/models", "/api/models/"):
             return _Target("hub", "hub_list", _GET)
         if path.startswith(_HUB_MODELS):
-            repo = path[len(_HUB_MODELS):].partition("/revision/")[0].rstrip("/")
+            repo = path[len(_HUB_MODELS) :].partition("/revision/")[0].rstrip("/")
             return _Target("hub", "hub_model", _GET, repo)
         if path.endswith(_CHAT_SUFFIX) and path.count("/") == 4:
             provider = path[1 : path.index("/", 1)]
@@ -508,7 +506,10 @@ def _noisy(events: list[bytes]) -> list[bytes]:
             out += b"event: message\r\nid: " + number + b"\r\ndata:" + payload + b"\r\n\r\n"
         elif i % 3 == 1:
             out += (
-                b": keep-alive\r\n\r\nid: " + number + b"\r\ndata: " + payload
+                b": keep-alive\r\n\r\nid: "
+                + number
+                + b"\r\ndata: "
+                + payload
                 + b"\r\n: note\r\n\r\n"
             )
         else:
@@ -560,8 +561,10 @@ def run_emulator(
             print(f"hf_pure emulator: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
             raise SystemExit(1) from None
         try:
-            print(f"hf_pure emulator listening on {emulator.url} (token: {emulator.token})",
-                  flush=True)
+            print(
+                f"hf_pure emulator listening on {emulator.url} (token: {emulator.token})",
+                flush=True,
+            )
             await stop.wait()
         finally:
             await emulator.close()

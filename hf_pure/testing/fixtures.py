@@ -56,8 +56,14 @@ async def emulator_factory() -> AsyncIterator[EmulatorFactory]:
         models: Iterable[ModelCard] | None = None,
         log_limit: int | None = None,
     ) -> Emulator:
-        emu = Emulator(token=token, host=host, port=port, reply_tokens=reply_tokens,
-                       models=models, log_limit=log_limit)
+        emu = Emulator(
+            token=token,
+            host=host,
+            port=port,
+            reply_tokens=reply_tokens,
+            models=models,
+            log_limit=log_limit,
+        )
         started.append(emu)
         return await emu.start()
 
