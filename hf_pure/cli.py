@@ -200,7 +200,13 @@ async def demo() -> int:
 def _serve(args: argparse.Namespace) -> int:
     from hf_pure.testing import run_emulator
 
-    run_emulator(host=args.host, port=args.port, token=args.token, reply_tokens=args.reply_tokens)
+    run_emulator(
+        host=args.host,
+        port=args.port,
+        token=args.token,
+        reply_tokens=args.reply_tokens,
+        events_per_write=args.events_per_write,
+    )
     return EXIT_OK
 
 
@@ -240,6 +246,12 @@ def _parser() -> argparse.ArgumentParser:
     emu.add_argument("--port", type=int, default=8765)
     emu.add_argument("--token", default="hf_emulator_token")
     emu.add_argument("--reply-tokens", type=int, default=24)
+    emu.add_argument(
+        "--events-per-write",
+        type=int,
+        default=1,
+        help="SSE events per write (1: token by token; more: a fast or buffering server)",
+    )
     return parser
 
 

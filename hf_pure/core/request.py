@@ -8,7 +8,7 @@ SSE events into typed chunks and, at the end, the chunks into the whole answer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final, Protocol, TypeVar
 
 from returns.result import Failure, Result, Success
@@ -72,6 +72,13 @@ class StreamCodec(Protocol[C, T_co]):
         """A chunk, an error that ends the stream, DONE, Broken (unreadable), or None to skip."""
         ...
 
+    def events(
+        self, events: list[SseEvent], request_id: str | None
+    ) -> tuple[list[C], HfError | Done | Broken | None]:
+        """The chunks of a batch of events, and what ended the stream if one did (events
+        after the ending are not read). Implementations loop with :func:`decode_events`."""
+        ...
+
     def final(self, chunk: C) -> bool:
         """True when the stream is complete if the body ends right after ``chunk``."""
         ...
@@ -97,6 +104,23 @@ class StreamingRequest(Request[T_co], Protocol[T_co, C]):
     def codec(self) -> StreamCodec[C, T_co]: ...
 
     def to_stream_call(self) -> HttpCall: ...
+
+
+def decode_events(
+    decode: Callable[[SseEvent, str | None], C | HfError | Done | Broken | None],
+    chunk_type: type[C],
+    events: list[SseEvent],
+    request_id: str | None,
+) -> tuple[list[C], HfError | Done | Broken | None]:
+    """Decode events one by one until one ends the stream (the loop every codec shares)."""
+    out: list[C] = []
+    for event in events:
+        item = decode(event, request_id)
+        if type(item) is chunk_type:
+            out.append(item)
+        elif item is not None:
+            return out, item  # type: ignore[return-value]
+    return out, None
 
 
 def decode_reply(request: Request[T], reply: RawReply) -> Result[T, HfError]:

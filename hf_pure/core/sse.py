@@ -41,9 +41,6 @@ def _text(value: bytes) -> str:
 
 def _block(block: bytes) -> SseEvent | None:
     """Parse one event block (lines without the blank separator); None if nothing to dispatch."""
-    if block[:5] == b"data:" and b"\n" not in block:  # the common case: one data line
-        data = block[6:] if block[5:6] == b" " else block[5:]
-        return _new(SseEvent, (data, "message", None, None))
     data_lines: list[bytes] = []
     event = "message"
     event_id: str | None = None
@@ -78,12 +75,20 @@ def feed(tail: bytes, data: bytes) -> tuple[bytes, list[SseEvent]]:
         return buf + hold, []
     blocks = buf.split(b"\n\n")
     rest = blocks.pop()
-    events = []
+    events: list[SseEvent] = []
+    append = events.append
+    # One count over the buffer tells whether every block is a single line (the newlines are
+    # exactly the separators); then a block starting with "data:" is a plain data event and
+    # needs no line splitting. This loop runs once per token.
+    single_lines = buf.count(b"\n") - rest.count(b"\n") == 2 * len(blocks)
     for block in blocks:
-        if block:
+        if single_lines and block.startswith(b"data:"):
+            data = block[6:] if block.startswith(b"data: ") else block[5:]
+            append(_new(SseEvent, (data, "message", None, None)))
+        elif block:
             ev = _block(block)
             if ev is not None:
-                events.append(ev)
+                append(ev)
     return rest + hold, events
 
 

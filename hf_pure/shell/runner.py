@@ -28,7 +28,6 @@ from hf_pure.core.config import ClientConfig
 from hf_pure.core.errors import (
     ConnectionFailed,
     HfError,
-    HfErrorBase,
     InvalidInput,
     MalformedResponse,
     MissingToken,
@@ -36,7 +35,6 @@ from hf_pure.core.errors import (
     Timeout,
     Unauthorized,
 )
-from hf_pure.core.failures import error_from_reply
 from hf_pure.core.http import HttpCall, RawReply
 from hf_pure.core.request import Broken, Done, Request, StreamingRequest, conclude, decode_reply
 from hf_pure.core.secret import Secret
@@ -249,13 +247,13 @@ class Stream(Generic[C, T]):
         "_base_url",
         "_chunks",
         "_codec",
-        "_last_final",
-        "_pending",
+        "_complete",
+        "_ended",
+        "_outcome",
         "_pos",
         "_request",
         "_request_id",
         "_resp",
-        "_result",
         "_runner",
         "_started",
         "_tail",
@@ -270,13 +268,13 @@ class Stream(Generic[C, T]):
         self._base_url = base_url
         self._resp: aiohttp.ClientResponse | None = None
         self._chunks: list[C] = []
-        self._pending: list[C] = []
-        self._pos = 0
+        self._pos = 0  # chunks before this index have been handed out
         self._tail = b""
-        self._last_final = False
         self._request_id: str | None = None
-        self._result: Result[T, HfError] | None = None
         self._started = False
+        self._ended = False
+        self._complete = False  # ended whole: the answer is assembled when first asked for
+        self._outcome: Result[T, HfError] | None = None
 
     # -- public ------------------------------------------------------------------------------
 
@@ -287,22 +285,31 @@ class Stream(Generic[C, T]):
 
     @property
     def done(self) -> bool:
-        return self._result is not None
+        return self._ended
 
     @property
     def result(self) -> Result[T, HfError]:
         """The outcome: the assembled answer, or the error that ended the stream. Before the
         end it is a ``StreamInterrupted`` saying the stream was not read to its end."""
-        if self._result is not None:
-            return self._result
-        return Failure(
-            StreamInterrupted(
-                self._codec.text(self._chunks),
-                len(self._chunks),
-                "the stream was not read to its end (iterate it or await collect())",
-                self._request_id,
-            )
-        )
+        if self._outcome is None:
+            if self._complete:
+                self._outcome = conclude(
+                    self._codec,
+                    self._chunks,
+                    complete=True,
+                    reason="",
+                    request_id=self._request_id,
+                )
+            else:
+                return Failure(
+                    StreamInterrupted(
+                        self._codec.text(self._chunks),
+                        len(self._chunks),
+                        "the stream was not read to its end (iterate it or await collect())",
+                        self._request_id,
+                    )
+                )
+        return self._outcome
 
     async def collect(self) -> Result[T, HfError]:
         """Read the rest of the stream and return :attr:`result`."""
@@ -312,7 +319,7 @@ class Stream(Generic[C, T]):
 
     async def aclose(self) -> None:
         """Stop reading and release the connection; an unfinished stream ends interrupted."""
-        if self._result is None:
+        if not self._ended:
             self._interrupted("closed by the caller before the end")
         self._release(close=True)
 
@@ -328,12 +335,12 @@ class Stream(Generic[C, T]):
         return self
 
     async def __anext__(self) -> C:
-        pending = self._pending
-        if self._pos < len(pending):
-            item = pending[self._pos]
-            self._pos += 1
-            return item
-        if self._result is not None:
+        chunks = self._chunks
+        pos = self._pos
+        if pos < len(chunks):  # chunks already read, not yet handed out
+            self._pos = pos + 1
+            return chunks[pos]
+        if self._ended:
             raise StopAsyncIteration
         return await self._fill()
 
@@ -341,6 +348,29 @@ class Stream(Generic[C, T]):
         resp = self._resp
         if resp is not None and not resp.closed:
             resp.close()
+
+    # -- endings -----------------------------------------------------------------------------
+
+    def _end(self, outcome: Result[T, HfError]) -> None:
+        if isinstance(outcome, Failure):
+            outcome = Failure(self._runner._fail(outcome.failure()))
+        self._outcome = outcome
+        self._ended = True
+
+    def _end_complete(self) -> None:
+        self._complete = True
+        self._ended = True
+
+    def _interrupted(self, reason: str) -> None:
+        self._end(
+            conclude(
+                self._codec,
+                self._chunks,
+                complete=False,
+                reason=reason,
+                request_id=self._request_id,
+            )
+        )
 
     # -- machinery ---------------------------------------------------------------------------
 
@@ -353,32 +383,13 @@ class Stream(Generic[C, T]):
             else:
                 resp.release()
 
-    def _finish(self, result: Result[T, HfError]) -> None:
-        if isinstance(result, Failure):
-            result = Failure(self._runner._fail(result.failure()))
-        self._result = result
-
-    def _interrupted(self, reason: str) -> None:
-        self._finish(
-            conclude(
-                self._codec,
-                self._chunks,
-                complete=False,
-                reason=reason,
-                request_id=self._request_id,
-            )
-        )
-
     async def _open(self) -> bool:
-        """Send the request; False when the stream ended before any event (result is set)."""
+        """Send the request; False when the stream ended before any event."""
         self._started = True
         runner = self._runner
-        problem = self._request.check(runner._config.limits)
+        problem = self._request.check(runner._config.limits) or runner._token_problem
         if problem is not None:
-            self._result = Failure(problem)
-            return False
-        if runner._token_problem is not None:
-            self._result = Failure(runner._token_problem)
+            self._end(Failure(problem))
             return False
         call = self._request.to_stream_call()
         url = call.url(self._base_url or runner._config.base_url(call.base))
@@ -391,7 +402,7 @@ class Stream(Generic[C, T]):
                 timeout=runner._timeout_for(call),
             )
         except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
-            self._finish(Failure(transport_error(exc, runner._config, call.timeout)))
+            self._end(Failure(transport_error(exc, runner._config, call.timeout)))
             return False
         self._resp = resp
         self._request_id = resp.headers.get("x-request-id")
@@ -400,39 +411,27 @@ class Stream(Generic[C, T]):
                 body = await resp.read()
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 self._release(close=True)
-                self._finish(Failure(transport_error(exc, runner._config, call.timeout)))
+                self._end(Failure(transport_error(exc, runner._config, call.timeout)))
                 return False
             self._release()
+            # a status error, or a server that ignored "stream" and sent the whole answer
             reply = RawReply(resp.status, resp.headers, body, time.time())
-            if resp.status >= 300:
-                self._finish(Failure(error_from_reply(reply)))
-            else:  # a server that ignored "stream": decode the whole answer it sent
-                self._finish(decode_reply(self._request, reply))
+            self._end(decode_reply(self._request, reply))
             return False
         return True
 
     def _take(self, events: list[sse.SseEvent]) -> None:
-        """Turn events into pending chunks; set the result when one ends the stream."""
-        codec = self._codec
-        chunks = self._chunks
-        pending = self._pending = []
-        self._pos = 0
-        rid = self._request_id
-        for ev in events:
-            item = codec.event(ev, rid)
-            if isinstance(item, Done | HfErrorBase | Broken) or item is None:
-                if item is None:
-                    continue
-                if isinstance(item, Done):
-                    self._finish(conclude(codec, chunks, complete=True, reason="", request_id=rid))
-                elif isinstance(item, Broken):
-                    self._interrupted(item.reason)
-                else:
-                    self._finish(Failure(cast(HfError, item)))
-                return
-            chunks.append(item)
-            pending.append(item)
-            self._last_final = codec.final(item)
+        """Add the chunks of ``events``; end the stream when one of them says so."""
+        chunks, ending = self._codec.events(events, self._request_id)
+        self._chunks += chunks
+        if ending is None:
+            return
+        if isinstance(ending, Done):
+            self._end_complete()
+        elif isinstance(ending, Broken):
+            self._interrupted(ending.reason)
+        else:
+            self._end(Failure(ending))
 
     async def _drain(self) -> None:
         """Read what follows the end of the stream so the connection can be reused."""
@@ -452,6 +451,7 @@ class Stream(Generic[C, T]):
         self._release(close=True)
 
     async def _fill(self) -> C:
+        """Read until there is a chunk to hand out or the stream has ended."""
         try:
             if not self._started and not await self._open():
                 raise StopAsyncIteration
@@ -462,40 +462,31 @@ class Stream(Generic[C, T]):
                 try:
                     data = await content.readany()
                 except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                    self._pending = []  # everything pending was already handed out
                     self._release(close=True)
                     self._interrupted(transport_error(exc, self._runner._config, None).message)
                     raise StopAsyncIteration from None
                 if data:
                     self._tail, events = sse.feed(self._tail, data)
-                else:
-                    events = sse.flush(self._tail)
-                    self._tail = b""
-                self._take(events)
-                if self._result is not None:
+                    self._take(events)
+                else:  # the body ended
+                    events, self._tail = sse.flush(self._tail), b""
+                    self._take(events)
+                    if not self._ended:
+                        if self._chunks and self._codec.final(self._chunks[-1]):
+                            self._end_complete()
+                        else:
+                            self._interrupted("the body ended before the end of the stream")
+                if self._ended:
                     await self._drain()
-                elif not data:
-                    if self._last_final:
-                        self._finish(
-                            conclude(
-                                self._codec,
-                                self._chunks,
-                                complete=True,
-                                reason="",
-                                request_id=self._request_id,
-                            )
-                        )
-                    else:
-                        self._interrupted("the body ended before the end of the stream")
-                    self._release()
-                if self._pending:
-                    self._pos = 1
-                    return self._pending[0]
-                if self._result is not None:
+                pos = self._pos
+                if pos < len(self._chunks):
+                    self._pos = pos + 1
+                    return self._chunks[pos]
+                if self._ended:
                     raise StopAsyncIteration
         except asyncio.CancelledError:
             self._release(close=True)
-            if self._result is None:
+            if not self._ended:
                 self._interrupted("cancelled")
             raise
 

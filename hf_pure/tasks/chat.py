@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, NamedTuple, TypeAlias
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -708,19 +708,21 @@ def decode_completion(reply: RawReply) -> Result[ChatCompletion, HfError]:
 # --------------------------------------------------------------------------- streaming
 
 
-@attrs.frozen(repr=False)
-class ToolCallDelta(Value):
+# Per-chunk values are NamedTuples: immutable, hashable, matchable, and as cheap to make as a
+# tuple (a frozen attrs instance costs several times more, paid on every token).
+
+
+class ToolCallDelta(NamedTuple):
     """A piece of a streamed tool call; pieces with the same ``index`` add up."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index, as OpenAI names it
     id: str | None = None
     name: str | None = None
     arguments: str = ""
 
 
-@attrs.frozen(repr=False)
-class ChunkChoice(Value):
-    index: int
+class ChunkChoice(NamedTuple):
+    index: int  # type: ignore[assignment]  # shadows tuple.index, as OpenAI names it
     content: str | None = None
     role: str | None = None
     finish_reason: str | None = None
@@ -728,11 +730,7 @@ class ChunkChoice(Value):
     reasoning: str | None = None
 
 
-_NO_CHOICES: tuple[ChunkChoice, ...] = ()
-
-
-@attrs.frozen(repr=False)
-class ChatChunk(Value):
+class ChatChunk(NamedTuple):
     """One streamed chunk. ``text`` is choice 0's new text ("" when none)."""
 
     id: str
@@ -750,6 +748,10 @@ class ChatChunk(Value):
     @property
     def finish_reason(self) -> str | None:
         return self.choices[0].finish_reason if self.choices else None
+
+
+_new = tuple.__new__
+_NO_CHOICES: tuple[ChunkChoice, ...] = ()
 
 
 def _tool_deltas(raw: Any) -> tuple[ToolCallDelta, ...]:
@@ -772,21 +774,65 @@ def _tool_deltas(raw: Any) -> tuple[ToolCallDelta, ...]:
 
 
 def _chunk_choice(c: Any, i: int) -> ChunkChoice | None:
+    """One choice of a chunk (the general path: role, finish, tool calls, reasoning)."""
     if type(c) is not dict:
         return None
     delta = c.get("delta")
     if type(delta) is not dict:
         delta = {}
     content = delta.get("content")
-    raw_calls = delta.get("tool_calls")
+    role = delta.get("role")
+    finish = c.get("finish_reason")
+    index = c.get("index", i)
+    calls = delta.get("tool_calls")
     reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-    return ChunkChoice(
-        c.get("index", i) if type(c.get("index", i)) is int else i,
-        content if type(content) is str else None,
-        delta.get("role"),
-        c.get("finish_reason"),
-        _tool_deltas(raw_calls) if raw_calls else (),
-        reasoning if type(reasoning) is str else None,
+    return _new(
+        ChunkChoice,
+        (
+            index if type(index) is int else i,
+            content if type(content) is str else None,
+            role if type(role) is str else None,
+            finish if type(finish) is str else None,
+            _tool_deltas(calls) if calls else (),
+            reasoning if type(reasoning) is str else None,
+        ),
+    )
+
+
+def _token_chunk(obj: Any, event: SseEvent) -> ChatChunk | None:
+    """The chunk of a plain token event (~all of a stream), in the fewest steps; None for
+    anything else (role, finish, usage, tool calls, n > 1, errors, odd shapes), which the
+    general path then reads."""
+    try:
+        (c,) = obj["choices"]
+        delta = c["delta"]
+        content = delta["content"]
+        index = c["index"]
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    if not (
+        type(content) is str
+        and type(index) is int
+        and type(obj) is dict
+        and type(delta) is dict
+        and len(delta) == 1
+        and c.get("finish_reason") is None
+        and "error" not in obj
+        and event.event == "message"
+    ):
+        return None
+    chunk_id = obj.get("id")
+    model = obj.get("model")
+    created = obj.get("created")
+    return _new(
+        ChatChunk,
+        (
+            chunk_id if type(chunk_id) is str else "",
+            model if type(model) is str else "",
+            created if type(created) is int else 0,
+            (_new(ChunkChoice, (index, content, None, None, (), None)),),
+            None,
+        ),
     )
 
 
@@ -797,46 +843,75 @@ class ChatStreamCodec(Value):
     def event(
         self, event: SseEvent, request_id: str | None
     ) -> ChatChunk | HfError | Done | Broken | None:
+        try:
+            obj = loads(event.data)
+        except JSONDecodeError:
+            return self._not_json(event, request_id)
+        return _token_chunk(obj, event) or self._general(obj, event, request_id)
+
+    def _not_json(self, event: SseEvent, request_id: str | None) -> HfError | Done | Broken:
         data = event.data
         if data == DONE_BYTES:
             return DONE
-        try:
-            obj = loads(data)
-        except JSONDecodeError:
-            if event.event == "error":
-                return error_from_event({"error": data.decode("utf-8", "replace")}, request_id)
-            return Broken(f"an event was not valid JSON: {excerpt(data, 60)!r}")
+        if event.event == "error":
+            return error_from_event({"error": data.decode("utf-8", "replace")}, request_id)
+        return Broken(f"an event was not valid JSON: {excerpt(data, 60)!r}")
+
+    def _general(
+        self, obj: Any, event: SseEvent, request_id: str | None
+    ) -> ChatChunk | HfError | Broken:
         if type(obj) is not dict:
-            return Broken(f"an event was not a JSON object: {excerpt(data, 60)!r}")
+            return Broken(f"an event was not a JSON object: {excerpt(event.data, 60)!r}")
         if "error" in obj or event.event == "error":
             return error_from_event(obj, request_id)
         raw = obj.get("choices")
-        if raw:
-            if type(raw) is not list:
-                return Broken("an event's 'choices' was not a list")
-            if len(raw) == 1:
-                one = _chunk_choice(raw[0], 0)
-                if one is None:
-                    return Broken("an event's choice was not an object")
-                choices: tuple[ChunkChoice, ...] = (one,)
-            else:
-                parsed = [_chunk_choice(c, i) for i, c in enumerate(raw)]
-                if None in parsed:
-                    return Broken("an event's choice was not an object")
-                choices = tuple(parsed)  # type: ignore[arg-type]
-        else:
-            choices = _NO_CHOICES
+        if not raw:
+            return self._chunk(obj, _NO_CHOICES)
+        if type(raw) is not list:
+            return Broken("an event's 'choices' was not a list")
+        parsed = [_chunk_choice(c, i) for i, c in enumerate(raw)]
+        if None in parsed:
+            return Broken("an event's choice was not an object")
+        return self._chunk(obj, tuple(parsed))  # type: ignore[arg-type]
+
+    @staticmethod
+    def _chunk(obj: dict[str, Any], choices: tuple[ChunkChoice, ...]) -> ChatChunk:
+        chunk_id = obj.get("id")
+        model = obj.get("model")
+        created = obj.get("created")
         usage = obj.get("usage")
-        return ChatChunk(
-            obj.get("id") or "",
-            obj.get("model") or "",
-            obj.get("created") or 0,
-            choices,
-            _usage(usage) if usage else None,
+        return _new(
+            ChatChunk,
+            (
+                chunk_id if type(chunk_id) is str else "",
+                model if type(model) is str else "",
+                created if type(created) is int else 0,
+                choices,
+                _usage(usage) if usage else None,
+            ),
         )
 
+    def events(
+        self, events: list[SseEvent], request_id: str | None
+    ) -> tuple[list[ChatChunk], HfError | Done | Broken | None]:
+        # decode_events with the token fast path inlined: this loop runs once per token
+        out: list[ChatChunk] = []
+        for event in events:
+            try:
+                obj = loads(event.data)
+            except JSONDecodeError:
+                return out, self._not_json(event, request_id)
+            chunk = _token_chunk(obj, event) or self._general(obj, event, request_id)
+            if type(chunk) is not ChatChunk:
+                return out, chunk  # type: ignore[return-value]
+            out.append(chunk)
+        return out, None
+
     def final(self, chunk: ChatChunk) -> bool:
-        return any(c.finish_reason for c in chunk.choices)
+        choices = chunk.choices
+        if len(choices) == 1:
+            return choices[0].finish_reason is not None
+        return any(c.finish_reason for c in choices)
 
     def text(self, chunks: Sequence[ChatChunk]) -> str:
         return "".join(
@@ -850,8 +925,45 @@ class ChatStreamCodec(Value):
 CHAT_CODEC: Final = ChatStreamCodec()
 
 
+def _assemble_plain(chunks: Sequence[ChatChunk]) -> ChatCompletion | None:
+    """The common stream, folded fast: one choice (index 0) of text, a role and a finish
+    reason, no tool calls or reasoning. None when the stream is anything else."""
+    texts: list[str] = []
+    append = texts.append
+    role = "assistant"
+    finish = None
+    for chunk in chunks:
+        choices = chunk.choices
+        if not choices:
+            continue
+        if len(choices) != 1:
+            return None
+        index, content, chunk_role, finish_reason, deltas, thought = choices[0]
+        if index != 0 or deltas or thought:
+            return None
+        if content:
+            append(content)
+        if chunk_role:
+            role = chunk_role
+        if finish_reason:
+            finish = finish_reason
+    first = next((c for c in chunks if c.id or c.model), None)
+    usage = next((c.usage for c in reversed(chunks) if c.usage is not None), None)
+    message = Message(role, "".join(texts))
+    return ChatCompletion(
+        first.id if first else "",
+        first.model if first else "",
+        first.created if first else 0,
+        (Choice(0, message, finish),) if chunks and any(c.choices for c in chunks) else (),
+        usage,
+    )
+
+
 def assemble_chat(chunks: Sequence[ChatChunk]) -> ChatCompletion:
     """Fold streamed chunks into the whole answer (text, tool calls, finish reason, usage)."""
+    plain = _assemble_plain(chunks)
+    if plain is not None:
+        return plain
     first_id = next((c.id for c in chunks if c.id), "")
     model = next((c.model for c in chunks if c.model), "")
     created = next((c.created for c in chunks if c.created), 0)
@@ -862,18 +974,22 @@ def assemble_chat(chunks: Sequence[ChatChunk]) -> ChatCompletion:
     finish: dict[int, str] = {}
     calls: dict[int, dict[int, list[Any]]] = {}
     for chunk in chunks:
-        for c in chunk.choices:
-            texts.setdefault(c.index, [])
-            if c.content:
-                texts[c.index].append(c.content)
-            if c.reasoning:
-                reasoning.setdefault(c.index, []).append(c.reasoning)
-            if c.role and c.index not in roles:
-                roles[c.index] = c.role
-            if c.finish_reason:
-                finish[c.index] = c.finish_reason
-            for d in c.tool_calls:
-                slot = calls.setdefault(c.index, {}).setdefault(d.index, [None, None, []])
+        for index, content, role, finish_reason, deltas, thought in chunk.choices:
+            parts = texts.get(index)
+            if parts is None:
+                parts = texts[index] = []
+            if content:
+                parts.append(content)
+            if not (role or finish_reason or deltas or thought):
+                continue  # a plain token: nothing more to fold
+            if thought:
+                reasoning.setdefault(index, []).append(thought)
+            if role and index not in roles:
+                roles[index] = role
+            if finish_reason:
+                finish[index] = finish_reason
+            for d in deltas:
+                slot = calls.setdefault(index, {}).setdefault(d.index, [None, None, []])
                 slot[0] = slot[0] or d.id
                 slot[1] = slot[1] or d.name
                 slot[2].append(d.arguments)

@@ -19,7 +19,7 @@ from hf_pure.core.config import Limits
 from hf_pure.core.errors import HfError, InvalidInput
 from hf_pure.core.failures import error_from_event, malformed
 from hf_pure.core.http import HttpCall, RawReply, repo_path
-from hf_pure.core.request import Broken
+from hf_pure.core.request import Broken, Done, decode_events
 from hf_pure.core.sse import SseEvent
 from hf_pure.core.value import Value
 from hf_pure.tasks.options import (
@@ -310,6 +310,11 @@ class TextGenerationCodec(Value):
             text if type(text) is str else None,
             details_from_json(details) if details else None,
         )
+
+    def events(
+        self, events: list[SseEvent], request_id: str | None
+    ) -> tuple[list[TextGenerationChunk], HfError | Done | Broken | None]:
+        return decode_events(self.event, TextGenerationChunk, events, request_id)
 
     def final(self, chunk: TextGenerationChunk) -> bool:
         return chunk.generated_text is not None

@@ -69,6 +69,10 @@ class Emulator:
 
     ``requests`` logs every request received; with ``log_limit`` only (at least) the last
     ``log_limit`` are kept, for long-running servers.
+
+    ``events_per_write`` sets how a normal SSE answer goes out: 1 (the default) writes each
+    event on its own, as a model generating token by token does; more batches them, as a fast
+    provider or a buffering proxy does (the client then reads many events per read).
     """
 
     def __init__(
@@ -80,6 +84,7 @@ class Emulator:
         models: Iterable[ModelCard] | None = None,
         *,
         log_limit: int | None = None,
+        events_per_write: int = 1,
     ) -> None:
         if reply_tokens < 1:
             raise ValueError(f"reply_tokens must be >= 1, got {reply_tokens}")
@@ -87,6 +92,9 @@ class Emulator:
             raise ValueError(f"port must be in 0..65535, got {port}")
         if log_limit is not None and log_limit < 1:
             raise ValueError(f"log_limit must be >= 1 or None, got {log_limit}")
+        if events_per_write < 1:
+            raise ValueError(f"events_per_write must be >= 1, got {events_per_write}")
+        self.events_per_write = events_per_write
         self.token = token
         self.host = host
         self.reply_tokens = reply_tokens
@@ -340,7 +348,7 @@ class Emulator:
             answer = self._answer(request, target, body, number)
             if isinstance(answer, JsonAnswer):
                 return _json_response(answer, request_id, ())
-            return await _send_events(request, answer.events, request_id, ())
+            return await _send_events(request, answer.events, request_id, (), self.events_per_write)
 
         kind = fault.kind
         if kind == "drop":
@@ -445,10 +453,15 @@ async def _send_events(
     events: list[bytes],
     request_id: str,
     extra: tuple[tuple[str, str], ...],
+    per_write: int = 1,
 ) -> web.StreamResponse:
     resp = await _open_stream(request, request_id, extra)
-    for event in events:
-        await resp.write(event)
+    if per_write == 1:
+        for event in events:
+            await resp.write(event)
+    else:
+        for start in range(0, len(events), per_write):
+            await resp.write(b"".join(events[start : start + per_write]))
     await resp.write_eof()
     return resp
 
@@ -543,6 +556,7 @@ def run_emulator(
     port: int = 8765,
     token: str = "hf_emulator_token",
     reply_tokens: int = 24,
+    events_per_write: int = 1,
 ) -> None:
     """Serve an emulator until Ctrl+C or SIGTERM (blocking)."""
 
@@ -553,7 +567,12 @@ def run_emulator(
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, stop.set)
         emulator = Emulator(
-            token=token, host=host, port=port, reply_tokens=reply_tokens, log_limit=1000
+            token=token,
+            host=host,
+            port=port,
+            reply_tokens=reply_tokens,
+            log_limit=1000,
+            events_per_write=events_per_write,
         )
         try:
             await emulator.start()
