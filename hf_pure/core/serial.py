@@ -1,0 +1,71 @@
+"""Values to plain JSON data and back: ``to_plain(value)`` / ``from_plain(cls, data)``.
+
+Every configuration and state value of hf_pure (frozen attrs classes of numbers, strings,
+enums, tuples and other such values) can be logged, stored or sent as JSON and rebuilt
+exactly. The work is done by cattrs (imported on first use); ``from_plain`` is total: bad
+data gives ``Failure(InvalidInput)`` naming what was wrong.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from returns.result import Failure, Result, Success
+
+from hf_pure.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import cattrs
+
+T = TypeVar("T")
+
+
+@cache
+def converter() -> cattrs.Converter:
+    """The one converter, configured once (a memoized constant: nothing changes it later).
+
+    Persistent maps (``immutables.Map``, used by the cache) travel as lists of
+    ``[key, value]`` pairs; callers register nothing.
+    """
+    import cattrs
+    import immutables
+
+    conv = cattrs.Converter(forbid_extra_keys=True)
+    conv.register_unstructure_hook(
+        immutables.Map, lambda m: [[conv.unstructure(k), conv.unstructure(v)] for k, v in m.items()]
+    )
+    conv.register_structure_hook_func(
+        lambda t: getattr(t, "__origin__", t) is immutables.Map,
+        lambda data, t: _structure_map(conv, data, t),
+    )
+    return conv
+
+
+def _structure_map(conv: cattrs.Converter, data: Any, t: Any) -> Any:
+    import immutables
+
+    args = getattr(t, "__args__", (Any, Any))
+    return immutables.Map((conv.structure(k, args[0]), conv.structure(v, args[1])) for k, v in data)
+
+
+def to_plain(value: Any) -> Any:
+    """JSON-ready data (dicts, lists, numbers, strings, None) for a value."""
+    return converter().unstructure(value)
+
+
+def from_plain(cls: type[T], data: Any) -> Result[T, InvalidInput]:
+    """Rebuild a ``cls`` value from ``to_plain`` data; Failure when the data doesn't fit."""
+    try:
+        return Success(converter().structure(data, cls))
+    except Exception as exc:  # cattrs raises many kinds; all mean "this data doesn't fit"
+        return Failure(InvalidInput(cls.__name__, _describe(exc)))
+
+
+def _describe(exc: BaseException) -> str:
+    import cattrs
+
+    if isinstance(exc, cattrs.ClassValidationError):
+        notes = [str(e) for e in exc.exceptions]
+        return "; ".join(notes) or str(exc)
+    return str(exc) or type(exc).__name__
