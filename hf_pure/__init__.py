@@ -26,6 +26,7 @@ from hf_pure.core.config import ClientConfig, Limits, make_config
 from hf_pure.core.errors import (
     BadRequest,
     CircuitOpen,
+    ConfigError,
     ConnectionFailed,
     GenerationFailed,
     HfError,
@@ -168,6 +169,7 @@ __all__ = [
     "Choice",
     "ChunkChoice",
     "CircuitOpen",
+    "ConfigError",
     "ClientConfig",
     "ConnectionFailed",
     "Details",

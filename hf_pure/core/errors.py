@@ -286,8 +286,22 @@ class NoHealthyEndpoint(HfErrorBase):
         return f"no healthy endpoint among {len(self.endpoints)}: {', '.join(self.endpoints)}"
 
 
+@attrs.frozen(repr=False)
+class ConfigError(HfErrorBase):
+    """A configuration change was refused; nothing changed. ``field`` is a dotted path."""
+
+    field: str
+    reason: str
+    request_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        return f"configuration refused, {self.field}: {self.reason} (nothing was changed)"
+
+
 HfError: TypeAlias = (
     InvalidInput
+    | ConfigError
     | MissingToken
     | Unauthorized
     | NotFound
