@@ -10,10 +10,10 @@ validate themselves at construction, such as :class:`~hf_pure.reliability.policy
 
 Transitions::
 
-        case Failure(ConfigError(field=f, reason=r)): ...   # nothing changed; says why
-    update(refused) any                            ->  unchanged; Failure(ConfigError)
-    rollback        version v, history (p, *h)     ->  version v+1, value p, history h
-    rollback        history ()                     ->  Failure(ConfigError): nothing to roll back to
+    update(ok)       v, value c, history h   ->  v+1, value c', history (c, *h)[:limit]
+    update(refused)  any                     ->  unchanged; Failure(ConfigError)
+    rollback         v, history (p, *h)      ->  v+1, value p, history h
+    rollback         history ()              ->  Failure(ConfigError): nothing to go back to
 
 Versions only grow (a rollback is a new version whose value is an old one), so "which
 configuration was this request served under" always has one answer.
