@@ -8,6 +8,7 @@ data gives ``Failure(InvalidInput)`` naming what was wrong.
 
 from __future__ import annotations
 
+import base64
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,21 +26,34 @@ T = TypeVar("T")
 def converter() -> cattrs.Converter:
     """The one converter, configured once (a memoized constant: nothing changes it later).
 
-    Persistent maps (``immutables.Map``, used by the cache) travel as lists of
-    ``[key, value]`` pairs; callers register nothing.
+    Persistent maps (``immutables.Map``) travel as lists of ``[key, value]`` pairs, bytes as
+    base64 text; callers register nothing.
     """
     import cattrs
     import immutables
 
     conv = cattrs.Converter(forbid_extra_keys=True)
-    conv.register_unstructure_hook(
-        immutables.Map, lambda m: [[conv.unstructure(k), conv.unstructure(v)] for k, v in m.items()]
+    # predicates, not the class: a field typed Map[K, V] is a generic alias, which a hook
+    # registered for the bare class would not catch
+    conv.register_unstructure_hook_func(
+        lambda t: getattr(t, "__origin__", t) is immutables.Map,
+        lambda m: [[conv.unstructure(k), conv.unstructure(v)] for k, v in m.items()],
     )
+    conv.register_unstructure_hook(bytes, lambda b: base64.b64encode(b).decode("ascii"))
+    conv.register_structure_hook(bytes, lambda d, _: _bytes(d))
     conv.register_structure_hook_func(
         lambda t: getattr(t, "__origin__", t) is immutables.Map,
         lambda data, t: _structure_map(conv, data, t),
     )
     return conv
+
+
+def _bytes(data: Any) -> bytes:
+    if isinstance(data, bytes):
+        return data
+    if not isinstance(data, str):
+        raise TypeError(f"expected base64 text for bytes, got {type(data).__name__}")
+    return base64.b64decode(data.encode("ascii"), validate=True)
 
 
 def _structure_map(conv: cattrs.Converter, data: Any, t: Any) -> Any:
