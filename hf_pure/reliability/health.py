@@ -183,7 +183,7 @@ def board_start(endpoints: Iterable[str]) -> HealthBoard:
     return HealthBoard(names, tuple(fresh for _ in names))
 
 
-def board_record(  # noqa: PLR0917 - the policy calls it positionally
+def board_record(
     config: HealthConfig,
     board: HealthBoard,
     index: int,

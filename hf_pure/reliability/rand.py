@@ -33,7 +33,7 @@ class Rng(Value):
         z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
         z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
         z ^= z >> 31
-        return (z >> 11) / float(1 << 53), Rng(state)
+        return (z >> 11) / float(1 << 53), _fresh(state)
 
     def below(self, n: int) -> tuple[int, Rng]:
         """An int in [0, n) (n >= 1) and the next state."""
@@ -41,3 +41,13 @@ class Rng(Value):
             raise ValueError(f"below() needs n >= 1, got {n}")
         draw, rng = self.next()
         return min(int(draw * n), n - 1), rng
+
+
+_setattr = object.__setattr__
+
+
+def _fresh(state: int) -> Rng:
+    """An Rng for a state already in range, skipping the converter (this runs per draw)."""
+    rng = object.__new__(Rng)
+    _setattr(rng, "state", state)
+    return rng

@@ -1,0 +1,446 @@
+"""Multi-endpoint failover: which endpoint to send to next, as a pure state machine.
+
+A :class:`FailoverConfig` names the endpoints (base URLs, or providers), a :class:`Strategy`
+and the failure rules; a :class:`FailoverState` holds one :class:`EndpointState` per endpoint
+(recent failure times, cooldown, probe health, requests in flight, latency average) plus a
+cursor and a seeded :class:`~hf_pure.reliability.rand.Rng`. The transitions are pure functions
+of (config, state, event, now); the same events and seed give the same picks, so a run replays.
+
+An endpoint is *available* at ``now`` when it is healthy (no unhealthy probe since the last
+healthy one) and not cooling down (``cooling_until`` is None or ``now >= cooling_until``).
+
+Strategies (each picks among the available endpoints only)::
+
+    priority       the first available one, in configured order
+    round_robin    the next available one at or after the cursor; the cursor moves past it
+                   (so each available endpoint is picked once per cycle)
+    random         uniform among the available ones (one draw from the state's Rng)
+    sticky         the cursor's endpoint while it is available; else the next available one
+                   after it, in order (wrapping), and the cursor stays there
+    least_busy     fewest requests in flight; ties go to the earlier endpoint
+    least_latency  an endpoint with no latency sample yet first (earliest such); else the
+                   lowest EWMA latency; ties go to the earlier endpoint
+    weighted       random, with chance proportional to ``Endpoint.weight`` (one draw)
+
+When none is available the answer is ``NoHealthyEndpoint(endpoints=<every url>)``, unless
+``fallback_to_first`` is set: then endpoint 0 is used regardless.
+
+Per-endpoint transitions (``window`` 60 s, ``threshold`` 5, ``cooldown`` 30 s by default)::
+
+    state                 event                                  next state
+    --------------------  -------------------------------------  ---------------------------------
+    any                   select picks it                        same, in_flight + 1
+    any                   record(ok)                             same, in_flight - 1 (not below 0),
+                                                                 latency EWMA updated
+    any                   record(failure), failures within the   same, failure time added,
+                          window (after it) < threshold          in_flight - 1
+    any                   record(failure), failures within the   COOLING until now + cooldown
+                          window (after it) reach threshold      (never shortened); window cleared
+    COOLING               now >= cooling_until                   available again (failures start
+                                                                 from an empty window)
+    any                   probe(healthy)                         HEALTHY, cooldown ended
+    any                   probe(unhealthy)                       UNHEALTHY until probe(healthy)
+                                                                 (failures and cooldown still
+                                                                 counted meanwhile)
+
+``cooldown=0`` turns benching off (failures are still counted and cleared at the threshold).
+
+Decisions made here, and why:
+
+- A failure counts while ``now - t < window``; older ones are forgotten. Successes do not
+  erase failures (the count is a window, not a streak), and a healthy probe does not either
+  (probes that pass must not hide requests that fail); it only ends a cooldown.
+- Reaching the threshold clears the window: the cooldown is the penalty for those failures,
+  and after it the endpoint needs ``threshold`` new failures to be benched again.
+- Latency is averaged over successes only: a failure's latency says little (a refused
+  connection is fast) and would make a broken endpoint look like the fastest one. Negative or
+  non-finite samples are ignored. EWMA: ``alpha * sample + (1 - alpha) * previous``.
+- An ``index`` outside the endpoints (e.g. from before a configuration change) is ignored by
+  ``failover_record`` and ``failover_set_health``: the state comes back unchanged.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Callable
+from types import MappingProxyType
+from typing import Final, TypeAlias
+
+import attrs
+
+from hf_pure.core.errors import NoHealthyEndpoint
+from hf_pure.core.value import Value
+from hf_pure.reliability.rand import Rng
+
+__all__ = [
+    "Endpoint",
+    "EndpointState",
+    "FailoverConfig",
+    "FailoverState",
+    "Strategy",
+    "failover_available",
+    "failover_record",
+    "failover_select",
+    "failover_set_health",
+    "failover_start",
+]
+
+
+class Strategy(enum.StrEnum):
+    """How to choose among the available endpoints."""
+
+    PRIORITY = "priority"
+    ROUND_ROBIN = "round_robin"
+    RANDOM = "random"
+    STICKY = "sticky"
+    LEAST_BUSY = "least_busy"
+    LEAST_LATENCY = "least_latency"
+    WEIGHTED = "weighted"
+
+
+def _finite(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{name}: must be a finite number")
+    return float(value)
+
+
+def _check_url(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value or not value.isprintable() or value != value.strip():
+        raise ValueError(
+            f"{attribute.name}: must be non-empty printable text without spaces around"
+        )
+
+
+def _check_weight(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if _finite(attribute.name, value) <= 0:
+        raise ValueError(f"{attribute.name}: must be > 0")
+
+
+@attrs.frozen(repr=False)
+class Endpoint(Value):
+    """One place to send requests: a base URL (or a provider name) and a weight (> 0)."""
+
+    url: str = attrs.field(validator=_check_url)
+    weight: float = attrs.field(default=1.0, validator=_check_weight)
+
+
+def _check_endpoints(
+    _: object, attribute: attrs.Attribute[tuple[Endpoint, ...]], value: tuple[Endpoint, ...]
+) -> None:
+    if not isinstance(value, tuple) or not value:
+        raise ValueError(f"{attribute.name}: must name at least one endpoint")
+    if not all(isinstance(e, Endpoint) for e in value):
+        raise ValueError(f"{attribute.name}: must hold Endpoint values")
+    urls = [e.url for e in value]
+    if len(set(urls)) != len(urls):
+        dup = next(u for u in urls if urls.count(u) > 1)
+        raise ValueError(f"{attribute.name}: {dup!r} is listed more than once")
+
+
+def _to_tuple(value: tuple[Endpoint, ...] | list[Endpoint]) -> tuple[Endpoint, ...]:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _to_strategy(value: str) -> Strategy:
+    if isinstance(value, str) and not isinstance(value, Strategy):
+        try:
+            return Strategy(value)
+        except ValueError:
+            names = ", ".join(s.value for s in Strategy)
+            raise ValueError(f"strategy: {value!r} is not one of {names}") from None
+    return value
+
+
+def _check_strategy(_: object, attribute: attrs.Attribute[Strategy], value: Strategy) -> None:
+    if not isinstance(value, Strategy):
+        raise ValueError(f"{attribute.name}: must be a Strategy")
+
+
+def _check_positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if _finite(attribute.name, value) <= 0:
+        raise ValueError(f"{attribute.name}: must be a positive number of seconds")
+
+
+def _check_non_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if _finite(attribute.name, value) < 0:
+        raise ValueError(f"{attribute.name}: must be >= 0 seconds (0: no cooldown)")
+
+
+def _check_threshold(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{attribute.name}: must be an integer >= 1")
+
+
+def _check_bool(_: object, attribute: attrs.Attribute[bool], value: bool) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"{attribute.name}: must be True or False")
+
+
+def _check_alpha(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 0 < _finite(attribute.name, value) <= 1:
+        raise ValueError(f"{attribute.name}: must be in (0, 1]")
+
+
+@attrs.frozen(repr=False)
+class FailoverConfig(Value):
+    """The endpoints and the rules. Validated: bad values raise ``ValueError("field: why")``.
+
+    ``window``: seconds a failure counts; ``threshold``: failures within the window that bench
+    an endpoint for ``cooldown`` seconds; ``latency_alpha``: EWMA weight of a new sample.
+    """
+
+    endpoints: tuple[Endpoint, ...] = attrs.field(
+        converter=_to_tuple,
+        validator=_check_endpoints,
+    )
+    strategy: Strategy = attrs.field(
+        default=Strategy.PRIORITY,
+        converter=_to_strategy,
+        validator=_check_strategy,
+    )
+    window: float = attrs.field(default=60.0, validator=_check_positive)
+    threshold: int = attrs.field(default=5, validator=_check_threshold)
+    cooldown: float = attrs.field(default=30.0, validator=_check_non_negative)
+    fallback_to_first: bool = attrs.field(default=False, validator=_check_bool)
+    latency_alpha: float = attrs.field(default=0.2, validator=_check_alpha)
+
+
+@attrs.frozen(repr=False)
+class EndpointState(Value):
+    """What is known about one endpoint. Hot state: no validators."""
+
+    failures: tuple[float, ...] = ()
+    cooling_until: float | None = None
+    healthy: bool = True
+    in_flight: int = 0
+    latency: float | None = None
+
+
+@attrs.frozen(repr=False)
+class FailoverState(Value):
+    """One :class:`EndpointState` per configured endpoint, in order; the round-robin / sticky
+    cursor; the random source for the random and weighted strategies."""
+
+    endpoints: tuple[EndpointState, ...]
+    cursor: int = 0
+    rng: Rng = attrs.field(factory=Rng)
+
+
+def failover_start(config: FailoverConfig, seed: int = 0) -> FailoverState:
+    """The initial state: every endpoint healthy and idle; random picks seeded with ``seed``."""
+    fresh = EndpointState()
+    return FailoverState(tuple(fresh for _ in config.endpoints), 0, Rng(seed))
+
+
+def failover_available(config: FailoverConfig, state: FailoverState, now: float) -> tuple[int, ...]:
+    """Indexes of the endpoints that may be picked at ``now``, in configured order."""
+    return tuple(
+        i
+        for i, e in enumerate(state.endpoints)
+        if e.healthy and (e.cooling_until is None or now >= e.cooling_until)
+    )
+
+
+# A picker answers (index, new cursor, new rng) or None when nothing is available.
+_Pick: TypeAlias = tuple[int, int, Rng] | None
+
+
+def _pick_priority(config: FailoverConfig, state: FailoverState, now: float) -> _Pick:
+    for i, e in enumerate(state.endpoints):
+        if e.healthy and (e.cooling_until is None or now >= e.cooling_until):
+            return i, state.cursor, state.rng
+    return None
+
+
+def _scan_from(state: FailoverState, start: int, now: float) -> int | None:
+    eps = state.endpoints
+    n = len(eps)
+    start = start % n if n else 0
+    for k in range(n):
+        i = start + k
+        if i >= n:
+            i -= n
+        e = eps[i]
+        if e.healthy and (e.cooling_until is None or now >= e.cooling_until):
+            return i
+    return None
+
+
+def _pick_round_robin(config: FailoverConfig, state: FailoverState, now: float) -> _Pick:
+    i = _scan_from(state, state.cursor, now)
+    if i is None:
+        return None
+    nxt = i + 1
+    return i, (0 if nxt == len(state.endpoints) else nxt), state.rng
+
+
+def _pick_sticky(config: FailoverConfig, state: FailoverState, now: float) -> _Pick:
+    i = _scan_from(state, state.cursor, now)
+    return None if i is None else (i, i, state.rng)
+
+
+def _pick_random(config: FailoverConfig, state: FailoverState, now: float) -> _Pick:
+    avail = [
+        i
+        for i, e in enumerate(state.endpoints)
+        if e.healthy and (e.cooling_until is None or now >= e.cooling_until)
+    ]
+    count = len(avail)
+    if not count:
+        return None
+    draw, rng = state.rng.next()
+    k = int(draw * count)  # same as Rng.below(count), without a second call
+    return avail[k if k < count else count - 1], state.cursor, rng
+
+
+def _pick_least_busy(config: FailoverConfig, state: FailoverState, now: float) -> _Pick:
+    best = -1
+    fewest = 0
+    for i, e in enumerate(state.endpoints):
+        if (
+            e.healthy
+            and (e.cooling_until is None or now >= e.cooling_until)
+            and (best < 0 or e.in_flight < fewest)
+        ):
+            best, fewest = i, e.in_flight
+    return None if best < 0 else (best, state.cursor, state.rng)
+
+
+def _pick_least_latency(config: FailoverConfig, state: FailoverState, now: float) -> _Pick:
+    best = -1
+    lowest = 0.0
+    for i, e in enumerate(state.endpoints):
+        if e.healthy and (e.cooling_until is None or now >= e.cooling_until):
+            latency = e.latency
+            if latency is None:
+                return i, state.cursor, state.rng
+            if best < 0 or latency < lowest:
+                best, lowest = i, latency
+    return None if best < 0 else (best, state.cursor, state.rng)
+
+
+def _pick_weighted(config: FailoverConfig, state: FailoverState, now: float) -> _Pick:
+    conf = config.endpoints
+    avail: list[int] = []
+    total = 0.0
+    for i, e in enumerate(state.endpoints):
+        if e.healthy and (e.cooling_until is None or now >= e.cooling_until):
+            avail.append(i)
+            total += conf[i].weight
+    if not avail:
+        return None
+    draw, rng = state.rng.next()
+    target = draw * total
+    acc = 0.0
+    for i in avail:
+        acc += conf[i].weight
+        if target < acc:
+            return i, state.cursor, rng
+    return avail[-1], state.cursor, rng  # only reached through rounding at the very top
+
+
+_Picker: TypeAlias = Callable[[FailoverConfig, FailoverState, float], _Pick]
+_PICKERS: Final[MappingProxyType[Strategy, _Picker]] = MappingProxyType(
+    {
+        Strategy.PRIORITY: _pick_priority,
+        Strategy.ROUND_ROBIN: _pick_round_robin,
+        Strategy.RANDOM: _pick_random,
+        Strategy.STICKY: _pick_sticky,
+        Strategy.LEAST_BUSY: _pick_least_busy,
+        Strategy.LEAST_LATENCY: _pick_least_latency,
+        Strategy.WEIGHTED: _pick_weighted,
+    }
+)
+
+
+def failover_select(
+    config: FailoverConfig, state: FailoverState, now: float
+) -> tuple[FailoverState, int | NoHealthyEndpoint]:
+    """Pick the endpoint for the next request and count it in flight.
+
+    Answers the new state and the chosen index, or ``NoHealthyEndpoint`` (state unchanged)
+    when none is available and ``fallback_to_first`` is not set.
+    """
+    pick = _PICKERS[config.strategy](config, state, now)
+    if pick is None:
+        if not config.fallback_to_first:
+            return state, NoHealthyEndpoint(tuple(e.url for e in config.endpoints))
+        index, cursor, rng = 0, state.cursor, state.rng
+    else:
+        index, cursor, rng = pick
+    eps = state.endpoints
+    e = eps[index]
+    taken = EndpointState(e.failures, e.cooling_until, e.healthy, e.in_flight + 1, e.latency)
+    items = list(eps)
+    items[index] = taken
+    return FailoverState(tuple(items), cursor, rng), index
+
+
+def failover_record(
+    config: FailoverConfig,
+    state: FailoverState,
+    index: int,
+    ok: bool,
+    latency: float | None,
+    now: float,
+) -> FailoverState:
+    """A request sent to ``index`` finished: ``ok`` or not, after ``latency`` seconds if known.
+
+    Leaves flight; a failure joins the sliding window and, at the threshold, starts a cooldown;
+    a success's latency updates the EWMA.
+    """
+    eps = state.endpoints
+    if not 0 <= index < len(eps):
+        return state
+    e = eps[index]
+    in_flight = e.in_flight - 1 if e.in_flight > 0 else 0
+    cooling_until = e.cooling_until
+    if cooling_until is not None and now >= cooling_until:
+        cooling_until = None
+    if ok:
+        average = e.latency
+        if latency is not None and 0.0 <= latency < math.inf:
+            if average is None:
+                average = float(latency)
+            else:
+                alpha = config.latency_alpha
+                average = alpha * latency + (1.0 - alpha) * average
+        new = EndpointState(e.failures, cooling_until, e.healthy, in_flight, average)
+    else:
+        window = config.window
+        failures = (*(t for t in e.failures if now - t < window), now)
+        if len(failures) >= config.threshold:
+            until = now + config.cooldown
+            if cooling_until is not None and cooling_until > until:
+                until = cooling_until
+            new = EndpointState((), until, e.healthy, in_flight, e.latency)
+        else:
+            new = EndpointState(failures, cooling_until, e.healthy, in_flight, e.latency)
+    items = list(eps)
+    items[index] = new
+    return FailoverState(tuple(items), state.cursor, state.rng)
+
+
+def failover_set_health(
+    config: FailoverConfig, state: FailoverState, index: int, healthy: bool, now: float
+) -> FailoverState:
+    """A health probe's verdict on ``index``.
+
+    Healthy: the endpoint is healthy again and any cooldown ends now (its failure window is
+    kept). Unhealthy: it is not picked until a healthy probe.
+    """
+    eps = state.endpoints
+    if not 0 <= index < len(eps):
+        return state
+    e = eps[index]
+    if healthy:
+        new = EndpointState(e.failures, None, True, e.in_flight, e.latency)
+    else:
+        cooling_until = e.cooling_until
+        if cooling_until is not None and now >= cooling_until:
+            cooling_until = None
+        new = EndpointState(e.failures, cooling_until, False, e.in_flight, e.latency)
+    items = list(eps)
+    items[index] = new
+    return FailoverState(tuple(items), state.cursor, state.rng)
