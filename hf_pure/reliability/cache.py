@@ -1,0 +1,299 @@
+"""TTL-LRU cache as a pure state machine over persistent maps.
+
+A cache holds at most ``capacity`` entries, each with an expiry time (``now + ttl``; the
+config's ``ttl`` unless a put gives its own). A get of a live entry makes it the most recently
+used; a put of a new key into a full cache drops the least recently used entry. Keys are any
+hashable values (hf_pure's frozen requests are the intended ones); values are anything except
+the marker ``MISS``, which ``cache_get`` answers when it has nothing. Which requests are worth
+caching is the policy's decision, not this module's.
+
+Nothing here reads a clock: every transition takes ``now`` (monotonic seconds), and an entry
+is expired once ``now >= expires_at`` (so it is served during ``[put time, put time + ttl)``).
+
+Structure (all persistent, so an old state stays valid and unchanged forever)::
+
+    entries : Map[key, (value, expires_at, tick)]   the cached values
+    order   : Map[tick, key]                         recency: a smaller tick is older
+    tick    : int                                    the next tick to hand out (only grows)
+    low     : int                                    no live tick is below it (only grows)
+    stats   : CacheStats(hits, misses, evictions, expirations)
+
+Each put and each get-hit stamps its entry with a fresh tick (deleting the old tick from
+``order``), so ``order`` holds exactly one tick per entry and its smallest tick is the least
+recently used entry. Eviction finds that tick by scanning upward from ``low``; the scan skips
+ticks that are gone and ``low`` never moves back, so over a run each tick is passed at most
+once: eviction costs amortised O(1) map operations. ``immutables.Map`` is a HAMT, so every
+``set``/``delete``/``get`` is O(log32 n) and shares all untouched nodes with the previous
+version: no transition ever copies the whole map. (The amortisation is per line of history:
+replaying an eviction from the same old state repeats its scan.)
+
+Transition table (``L`` is the least recently used entry; "expired" means
+``now >= expires_at``; "-" means no change)::
+
+    operation        condition                   effect                            stats
+    ---------------  --------------------------  --------------------------------  -------------
+    get(k)           k absent                    answer MISS                       misses+1
+    get(k)           k expired                   remove k; answer MISS             misses+1,
+                                                                                   expirations+1
+    get(k)           k live                      k becomes most recent;            hits+1
+                                                 answer its value
+    put(k, v, ttl)   ttl given and not > 0       remove k if present (the new      -
+                     (0, negative, NaN)          value supersedes it); store none
+    put(k, v, ttl)   k present                   replace value and expiry;         -
+                                                 k becomes most recent
+    put(k, v, ttl)   k absent, size < capacity   insert k as most recent           -
+    put(k, v, ttl)   k absent, size = capacity   insert k as most recent,          L expired:
+                                                 then remove L                     expirations+1
+                                                                                   L live:
+                                                                                   evictions+1
+    delete(k)        -                           remove k if present               -
+    purge_expired()  -                           remove every expired entry        expirations+n
+
+A put that stores trims the cache down to ``capacity`` by removing least recently used entries
+one by one (so a config whose capacity shrank takes effect at the next such put; gets never
+trim); the entry just put is the most recent and always stays. ``ttl=math.inf`` on a put
+means "never expires" (stored as the largest finite float, so the state stays plain JSON).
+
+Expired entries are dropped lazily: by a get that finds them, by eviction when they are the
+least recently used, or by the explicit O(n) maintenance step ``cache_purge_expired``.
+``cache_size`` therefore counts entries held, expired or not; it is never above ``capacity``
+after a put that stores.
+
+Every state round-trips through ``to_plain`` / ``from_plain(CacheState[K, V], data)``; a state
+loaded from outside can be checked with ``cache_problem`` before use.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from typing import Any, Final, Generic, TypeAlias, TypeVar
+
+import attrs
+import immutables
+
+from hf_pure.core.value import Value
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+#: The largest finite float: the expiry of an entry put with ``ttl=math.inf``.
+FOREVER: Final = 1.7976931348623157e308
+
+# Positions in an entry tuple ``(value, expires_at, tick)``.
+_VALUE: Final = 0
+_EXPIRES: Final = 1
+_TICK: Final = 2
+
+#: One cache entry: ``(value, expires_at, tick)``. A plain tuple, not an attrs value: it is
+#: built on every put and get-hit, and a tuple costs ~10 ns where a frozen attrs value costs ~350.
+Entry: TypeAlias = tuple[V, float, int]
+
+
+def _check_capacity(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{attribute.name}: must be a positive integer")
+
+
+def _check_ttl(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{attribute.name}: must be a number of seconds")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{attribute.name}: must be a positive, finite number of seconds")
+
+
+@attrs.frozen(repr=False)
+class CacheConfig(Value):
+    """How many entries the cache holds and how long an entry lives by default (seconds)."""
+
+    capacity: int = attrs.field(default=1000, validator=_check_capacity)
+    ttl: float = attrs.field(default=300.0, validator=_check_ttl)
+
+
+@attrs.frozen(repr=False)
+class CacheStats(Value):
+    """Counters: gets answered (hits) or not (misses); entries dropped for room (evictions)
+    or because their time was up (expirations)."""
+
+    hits: int = 0
+    misses: int = 0
+    evictions: int = 0
+    expirations: int = 0
+
+
+@attrs.frozen(repr=False)
+class CacheState(Value, Generic[K, V]):
+    """The cache's contents and counters; see the module docstring for the fields' meaning.
+
+    Built by :func:`cache_empty` and the transitions, never edited in place.
+    """
+
+    entries: immutables.Map[K, Entry[V]]
+    order: immutables.Map[int, K]
+    tick: int
+    low: int
+    stats: CacheStats
+
+
+class Miss(enum.Enum):
+    """The type of :data:`MISS`, what :func:`cache_get` answers when it has no live entry."""
+
+    MISS = "MISS"
+
+
+MISS: Final = Miss.MISS
+
+_EMPTY: Final[CacheState[Any, Any]] = CacheState(
+    immutables.Map(), immutables.Map(), 0, 0, CacheStats()
+)
+
+
+def cache_empty() -> CacheState[Any, Any]:
+    """A cache with nothing in it and zeroed counters."""
+    return _EMPTY
+
+
+def cache_size(state: CacheState[Any, Any]) -> int:
+    """Entries held, expired ones included (they are dropped lazily)."""
+    return len(state.entries)
+
+
+def cache_get(
+    config: CacheConfig, state: CacheState[K, V], key: K, now: float
+) -> tuple[CacheState[K, V], V | Miss]:
+    """Look ``key`` up at time ``now``: ``(state, value)`` on a hit, ``(state, MISS)`` otherwise.
+
+    A hit makes the entry the most recently used. An expired entry is removed and counted as
+    both an expiration and a miss.
+    """
+    entry = state.entries.get(key)
+    stats = state.stats
+    if entry is None:
+        stats = CacheStats(stats.hits, stats.misses + 1, stats.evictions, stats.expirations)
+        return CacheState(state.entries, state.order, state.tick, state.low, stats), MISS
+    if now >= entry[_EXPIRES]:
+        stats = CacheStats(stats.hits, stats.misses + 1, stats.evictions, stats.expirations + 1)
+        entries = state.entries.delete(key)
+        order = state.order.delete(entry[_TICK])
+        return CacheState(entries, order, state.tick, state.low, stats), MISS
+    stats = CacheStats(stats.hits + 1, stats.misses, stats.evictions, stats.expirations)
+    tick = state.tick
+    if entry[_TICK] == tick - 1:  # already the most recent: nothing to re-stamp
+        return CacheState(state.entries, state.order, tick, state.low, stats), entry[_VALUE]
+    value = entry[_VALUE]
+    entries = state.entries.set(key, (value, entry[_EXPIRES], tick))
+    order = state.order.delete(entry[_TICK]).set(tick, key)
+    return CacheState(entries, order, tick + 1, state.low, stats), value
+
+
+def cache_put(
+    config: CacheConfig,
+    state: CacheState[K, V],
+    key: K,
+    value: V,
+    now: float,
+    ttl: float | None = None,
+) -> CacheState[K, V]:
+    """Store ``value`` under ``key`` until ``now + ttl`` (``config.ttl`` when ``ttl`` is None).
+
+    Replaces any entry for ``key``; the entry becomes the most recently used. Beyond
+    ``config.capacity`` the least recently used entries are removed (counted as evictions, or
+    as expirations when they had already expired). A ``ttl`` that is not positive (0, negative,
+    NaN) stores nothing and removes the old entry, which it supersedes. Putting ``MISS`` is a
+    programmer error (TypeError).
+    """
+    if value is MISS:
+        raise TypeError("MISS is the cache's 'nothing' marker and cannot be cached")
+    if ttl is None:
+        expires_at = now + config.ttl
+    elif ttl > 0:
+        # ttl=inf (or an overflow) never expires, and the state stays finite (plain JSON).
+        expires_at = min(now + ttl, FOREVER)
+    else:
+        return cache_delete(state, key)
+    entries = state.entries
+    order = state.order
+    tick = state.tick
+    old = entries.get(key)
+    if old is not None:
+        order = order.delete(old[_TICK])
+    entries = entries.set(key, (value, expires_at, tick))
+    order = order.set(tick, key)
+    tick += 1
+    capacity = config.capacity
+    if len(entries) <= capacity:
+        return CacheState(entries, order, tick, state.low, state.stats)
+    # Over capacity: remove least recently used entries, scanning up from the watermark.
+    low = state.low
+    stats = state.stats
+    evictions = stats.evictions
+    expirations = stats.expirations
+    while len(entries) > capacity:
+        while low < tick and low not in order:
+            low += 1
+        if low >= tick:  # only an inconsistent, hand-made state gets here (see cache_problem)
+            break
+        victim = order[low]
+        if now >= entries[victim][_EXPIRES]:
+            expirations += 1
+        else:
+            evictions += 1
+        entries = entries.delete(victim)
+        order = order.delete(low)
+        low += 1
+    stats = CacheStats(stats.hits, stats.misses, evictions, expirations)
+    return CacheState(entries, order, tick, low, stats)
+
+
+def cache_delete(state: CacheState[K, V], key: K) -> CacheState[K, V]:
+    """Forget ``key`` (no counter changes); the same state when it was not there."""
+    entry = state.entries.get(key)
+    if entry is None:
+        return state
+    entries = state.entries.delete(key)
+    order = state.order.delete(entry[_TICK])
+    return CacheState(entries, order, state.tick, state.low, state.stats)
+
+
+def cache_purge_expired(state: CacheState[K, V], now: float) -> CacheState[K, V]:
+    """Remove every entry expired at ``now``, counting each as an expiration. O(n): an explicit
+    maintenance step (the other transitions drop expired entries lazily)."""
+    dead = [(key, entry[_TICK]) for key, entry in state.entries.items() if now >= entry[_EXPIRES]]
+    if not dead:
+        return state
+    entries = state.entries.mutate()
+    order = state.order.mutate()
+    for key, tick in dead:
+        del entries[key]
+        del order[tick]
+    stats = state.stats
+    stats = CacheStats(stats.hits, stats.misses, stats.evictions, stats.expirations + len(dead))
+    return CacheState(entries.finish(), order.finish(), state.tick, state.low, stats)
+
+
+def cache_keys(state: CacheState[K, V]) -> tuple[K, ...]:
+    """The keys held, least recently used first (expired ones included). O(n log n)."""
+    return tuple(key for _, key in sorted(state.order.items()))
+
+
+def cache_problem(state: CacheState[Any, Any]) -> str | None:
+    """Why ``state`` is not one the transitions could have built, or None when it is.
+
+    O(n). Use it on a state loaded with ``from_plain`` from a store you don't fully trust.
+    """
+    if len(state.entries) != len(state.order):
+        return f"{len(state.entries)} entries but {len(state.order)} recency ticks"
+    if state.low < 0 or state.tick < state.low:
+        return f"watermarks out of order: low={state.low}, tick={state.tick}"
+    for key, entry in state.entries.items():
+        tick = entry[_TICK]
+        if not state.low <= tick < state.tick:
+            return f"entry {key!r} has tick {tick} outside [{state.low}, {state.tick})"
+        if tick not in state.order or state.order[tick] != key:
+            return f"entry {key!r} has tick {tick}, which the recency order does not map to it"
+        if math.isnan(entry[_EXPIRES]):
+            return f"entry {key!r} has a NaN expiry"
+    stats = state.stats
+    if min(stats.hits, stats.misses, stats.evictions, stats.expirations) < 0:
+        return "negative counter"
+    return None
