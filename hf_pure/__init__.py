@@ -117,6 +117,84 @@ from hf_pure.tasks.modifiers import (
 if TYPE_CHECKING:
     from toolz import pipe
 
+    from hf_pure.core.serial import (
+        from_plain,
+        to_plain,
+    )
+    from hf_pure.reliability.breaker import (
+        BreakerConfig,
+        BreakerMode,
+        BreakerState,
+    )
+    from hf_pure.reliability.bucket import (
+        BucketConfig,
+        BucketState,
+    )
+    from hf_pure.reliability.cache import (
+        CacheConfig,
+        CacheState,
+        CacheStats,
+    )
+    from hf_pure.reliability.failover import (
+        Endpoint,
+        FailoverConfig,
+        Strategy,
+    )
+    from hf_pure.reliability.health import (
+        HealthConfig,
+        Probe,
+        ProbeKind,
+    )
+    from hf_pure.reliability.metrics import (
+        Metrics,
+        bytes_per_second,
+        error_rate,
+        quantiles,
+        requests_per_second,
+        to_prometheus,
+    )
+    from hf_pure.reliability.policy import (
+        Admitted,
+        BreakerKey,
+        Hit,
+        Policy,
+        Recorded,
+        Reject,
+        ReliabilityState,
+        Send,
+        Serve,
+        Wait,
+        adapt,
+        admit,
+        policy_start,
+        record,
+        record_hit,
+        release,
+        replay,
+    )
+    from hf_pure.reliability.rand import (
+        Rng,
+    )
+    from hf_pure.reliability.retry import (
+        AGGRESSIVE,
+        CONSERVATIVE,
+        NO_RETRY,
+        GiveUp,
+        RetryPolicy,
+        retry_delay,
+    )
+    from hf_pure.reliability.settings import (
+        Settings,
+    )
+    from hf_pure.shell.health_loop import (
+        HealthChange,
+        HealthMonitor,
+        health_monitor,
+    )
+    from hf_pure.shell.reliable import (
+        ReliableRunner,
+        run_reliably,
+    )
     from hf_pure.tasks.text_generation import (
         Details,
         TextGeneration,
@@ -135,6 +213,59 @@ _LAZY = {
     "TextGenerationRequest": "hf_pure.tasks.text_generation",
     "Token": "hf_pure.tasks.text_generation",
     "text_generation": "hf_pure.tasks.text_generation",
+    # reliability: loaded when first used (it brings immutables and more classes)
+    "Policy": "hf_pure.reliability.policy",
+    "ReliabilityState": "hf_pure.reliability.policy",
+    "BreakerKey": "hf_pure.reliability.policy",
+    "policy_start": "hf_pure.reliability.policy",
+    "admit": "hf_pure.reliability.policy",
+    "record": "hf_pure.reliability.policy",
+    "record_hit": "hf_pure.reliability.policy",
+    "release": "hf_pure.reliability.policy",
+    "replay": "hf_pure.reliability.policy",
+    "adapt": "hf_pure.reliability.policy",
+    "Send": "hf_pure.reliability.policy",
+    "Serve": "hf_pure.reliability.policy",
+    "Wait": "hf_pure.reliability.policy",
+    "Reject": "hf_pure.reliability.policy",
+    "Admitted": "hf_pure.reliability.policy",
+    "Recorded": "hf_pure.reliability.policy",
+    "Hit": "hf_pure.reliability.policy",
+    "BreakerConfig": "hf_pure.reliability.breaker",
+    "BreakerState": "hf_pure.reliability.breaker",
+    "BreakerMode": "hf_pure.reliability.breaker",
+    "BucketConfig": "hf_pure.reliability.bucket",
+    "BucketState": "hf_pure.reliability.bucket",
+    "CacheConfig": "hf_pure.reliability.cache",
+    "CacheState": "hf_pure.reliability.cache",
+    "CacheStats": "hf_pure.reliability.cache",
+    "RetryPolicy": "hf_pure.reliability.retry",
+    "CONSERVATIVE": "hf_pure.reliability.retry",
+    "AGGRESSIVE": "hf_pure.reliability.retry",
+    "NO_RETRY": "hf_pure.reliability.retry",
+    "retry_delay": "hf_pure.reliability.retry",
+    "GiveUp": "hf_pure.reliability.retry",
+    "FailoverConfig": "hf_pure.reliability.failover",
+    "Endpoint": "hf_pure.reliability.failover",
+    "Strategy": "hf_pure.reliability.failover",
+    "HealthConfig": "hf_pure.reliability.health",
+    "Probe": "hf_pure.reliability.health",
+    "ProbeKind": "hf_pure.reliability.health",
+    "Metrics": "hf_pure.reliability.metrics",
+    "to_prometheus": "hf_pure.reliability.metrics",
+    "quantiles": "hf_pure.reliability.metrics",
+    "error_rate": "hf_pure.reliability.metrics",
+    "requests_per_second": "hf_pure.reliability.metrics",
+    "bytes_per_second": "hf_pure.reliability.metrics",
+    "Settings": "hf_pure.reliability.settings",
+    "Rng": "hf_pure.reliability.rand",
+    "to_plain": "hf_pure.core.serial",
+    "from_plain": "hf_pure.core.serial",
+    "ReliableRunner": "hf_pure.shell.reliable",
+    "run_reliably": "hf_pure.shell.reliable",
+    "health_monitor": "hf_pure.shell.health_loop",
+    "HealthMonitor": "hf_pure.shell.health_loop",
+    "HealthChange": "hf_pure.shell.health_loop",
 }
 
 
@@ -162,6 +293,58 @@ def validate(
 
 
 __all__ = [
+    "Policy",
+    "ReliabilityState",
+    "BreakerKey",
+    "policy_start",
+    "admit",
+    "record",
+    "record_hit",
+    "release",
+    "replay",
+    "adapt",
+    "Send",
+    "Serve",
+    "Wait",
+    "Reject",
+    "Admitted",
+    "Recorded",
+    "Hit",
+    "BreakerConfig",
+    "BreakerState",
+    "BreakerMode",
+    "BucketConfig",
+    "BucketState",
+    "CacheConfig",
+    "CacheState",
+    "CacheStats",
+    "RetryPolicy",
+    "CONSERVATIVE",
+    "AGGRESSIVE",
+    "NO_RETRY",
+    "retry_delay",
+    "GiveUp",
+    "FailoverConfig",
+    "Endpoint",
+    "Strategy",
+    "HealthConfig",
+    "Probe",
+    "ProbeKind",
+    "Metrics",
+    "to_prometheus",
+    "quantiles",
+    "error_rate",
+    "requests_per_second",
+    "bytes_per_second",
+    "Settings",
+    "Rng",
+    "to_plain",
+    "from_plain",
+    "ReliableRunner",
+    "run_reliably",
+    "health_monitor",
+    "HealthMonitor",
+    "HealthChange",
     "BadRequest",
     "ChatChunk",
     "ChatCompletion",

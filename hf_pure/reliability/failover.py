@@ -235,6 +235,10 @@ def failover_start(config: FailoverConfig, seed: int = 0) -> FailoverState:
 
 def failover_available(config: FailoverConfig, state: FailoverState, now: float) -> tuple[int, ...]:
     """Indexes of the endpoints that may be picked at ``now``, in configured order."""
+    return failover_available_in(state, now)
+
+
+def failover_available_in(state: FailoverState, now: float) -> tuple[int, ...]:
     return tuple(
         i
         for i, e in enumerate(state.endpoints)
@@ -354,15 +358,35 @@ _PICKERS: Final[MappingProxyType[Strategy, _Picker]] = MappingProxyType(
 )
 
 
+def _without(state: FailoverState, avoid: frozenset[int], now: float) -> FailoverState:
+    """A view of ``state`` where the ``avoid`` endpoints look unavailable, when that still
+    leaves one available (otherwise the state itself: avoiding is a preference)."""
+    if not any(i not in avoid for i in failover_available_in(state, now)):
+        return state
+    eps = tuple(
+        EndpointState(e.failures, e.cooling_until, False, e.in_flight, e.latency)
+        if i in avoid
+        else e
+        for i, e in enumerate(state.endpoints)
+    )
+    return FailoverState(eps, state.cursor, state.rng)
+
+
 def failover_select(
-    config: FailoverConfig, state: FailoverState, now: float
+    config: FailoverConfig,
+    state: FailoverState,
+    now: float,
+    avoid: frozenset[int] = frozenset(),
 ) -> tuple[FailoverState, int | NoHealthyEndpoint]:
     """Pick the endpoint for the next request and count it in flight.
 
     Answers the new state and the chosen index, or ``NoHealthyEndpoint`` (state unchanged)
-    when none is available and ``fallback_to_first`` is not set.
+    when none is available and ``fallback_to_first`` is not set. ``avoid`` names endpoints
+    to pass over when another is available (a retry shouldn't go back to the endpoint that
+    just failed it).
     """
-    pick = _PICKERS[config.strategy](config, state, now)
+    view = _without(state, avoid, now) if avoid else state
+    pick = _PICKERS[config.strategy](config, view, now)
     if pick is None:
         if not config.fallback_to_first:
             return state, NoHealthyEndpoint(tuple(e.url for e in config.endpoints))

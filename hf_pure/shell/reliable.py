@@ -1,0 +1,217 @@
+"""The reliability shell: the pure ``admit``/``record`` transitions driven around the runner.
+
+Two ways in, one loop:
+
+- :func:`run_reliably` for a caller who threads the state: ``(result, state) = await
+  run_reliably(runner, policy, state, request)``;
+- :class:`ReliableRunner` for concurrent callers: it keeps the state in one cell and applies
+  every transition to it atomically (each is a synchronous pure call made between awaits, so
+  on one event loop no update can be lost), exposes a snapshot, can record the event log for
+  replay, and takes dynamic setting changes.
+
+Time and sleeping are parameters (``clock``, ``sleep``) so tests drive them; randomness comes
+from the ``Rng`` in the state, so a run replays from its seed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol, TypeVar
+
+from returns.result import Failure, Result, Success
+
+from hf_pure.core.errors import HfError, RateLimitedLocally
+from hf_pure.core.request import Request
+from hf_pure.reliability.policy import (
+    Admitted,
+    Event,
+    Hit,
+    Policy,
+    Recorded,
+    Reject,
+    ReliabilityState,
+    Send,
+    Serve,
+    adapt,
+    admit,
+    draw,
+    policy_start,
+    record,
+    record_hit,
+    release,
+)
+from hf_pure.reliability.retry import GiveUp, retry_delay
+from hf_pure.reliability.settings import Settings, rollback, settings_start, update
+from hf_pure.shell.runner import Runner
+
+T = TypeVar("T")
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class _Cell(Protocol):
+    """Where the loop reads and writes the state (a local box, or a ReliableRunner)."""
+
+    state: ReliabilityState
+    events: list[Event] | None
+
+    @property
+    def policy(self) -> Policy: ...
+
+
+class _Box:
+    __slots__ = ("events", "policy", "state")
+
+    def __init__(self, policy: Policy, state: ReliabilityState) -> None:
+        self.policy = policy
+        self.state = state
+        self.events: list[Event] | None = None
+
+
+async def _drive(
+    runner: Runner, cell: _Cell, request: Request[T], clock: Clock, sleep: Sleep
+) -> Result[T, HfError]:
+    """Admit, send, record, retry: the one loop behind both entry points.
+
+    Every ``cell.state = f(cell.state, ...)`` below runs without an await between reading and
+    writing the state, which is what makes the cell safe for concurrent callers.
+    """
+    start = clock()
+    attempt = 0
+    failed: frozenset[int] = frozenset()  # endpoints that failed this request: tried last
+    log = cell.events
+    while True:
+        policy = cell.policy
+        now = clock()
+        cell.state, decision = admit(policy, cell.state, request, now, failed)
+        if log is not None:
+            log.append(Admitted(request, now, failed))
+        if isinstance(decision, Serve):
+            cell.state = record_hit(cell.state, request, now)
+            if log is not None:
+                log.append(Hit(request, now))
+            return Success(decision.value)
+        if isinstance(decision, Reject):
+            return Failure(decision.error)
+        if not isinstance(decision, Send):  # Wait: the local rate limit
+            deadline = policy.retry.deadline
+            if deadline is not None and now - start + decision.seconds > deadline:
+                return Failure(
+                    RateLimitedLocally(decision.seconds, "the retry deadline comes first")
+                )
+            await sleep(decision.seconds)
+            continue
+        sent_at = clock()
+        try:
+            result = await runner.run(request, base_url=decision.endpoint)
+        except asyncio.CancelledError:
+            cell.state = release(policy, cell.state, decision, clock())
+            raise
+        done = clock()
+        cell.state = record(policy, cell.state, request, decision, result, done - sent_at, done)
+        if log is not None:
+            log.append(Recorded(request, decision, result, done - sent_at, done))
+        if isinstance(result, Success):
+            return result
+        if decision.index is not None:
+            failed = failed | {decision.index}
+        attempt += 1
+        jitter, cell.state = draw(cell.state)
+        delay = retry_delay(policy.retry, attempt, result.failure(), jitter, done - start)
+        if isinstance(delay, GiveUp):
+            return result
+        await sleep(delay)
+
+
+async def run_reliably(
+    runner: Runner,
+    policy: Policy,
+    state: ReliabilityState,
+    request: Request[T],
+    *,
+    clock: Clock = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+) -> tuple[Result[T, HfError], ReliabilityState]:
+    """Run ``request`` under ``policy`` from ``state``: cache, rate waits, breaker, failover,
+    retries. Returns the result and the new state; the caller threads the state on."""
+    box = _Box(policy, state)
+    result = await _drive(runner, box, request, clock, sleep)
+    return result, box.state
+
+
+class ReliableRunner:
+    """A runner with reliability, for concurrent callers; the state lives in one cell.
+
+    async with hf.open_runner() as runner:
+        reliable = hf.ReliableRunner(runner, hf.Policy())
+        result = await reliable.run(request)
+        reliable.snapshot().metrics        # a consistent view, any time
+    """
+
+    def __init__(
+        self,
+        runner: Runner,
+        policy: Policy | None = None,
+        *,
+        seed: int = 0,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        record_events: bool = False,
+        state: ReliabilityState | None = None,
+    ) -> None:
+        policy = policy if policy is not None else Policy()
+        self.runner = runner
+        self._settings: Settings[Policy] = settings_start(policy)
+        self._clock = clock
+        self._sleep = sleep
+        self.state = state if state is not None else policy_start(policy, clock(), seed)
+        self.events: list[Event] | None = [] if record_events else None
+        self._initial = self.state
+
+    @property
+    def policy(self) -> Policy:
+        return self._settings.value
+
+    @property
+    def settings(self) -> Settings[Policy]:
+        return self._settings
+
+    async def run(self, request: Request[T]) -> Result[T, HfError]:
+        return await _drive(self.runner, self, request, self._clock, self._sleep)
+
+    def snapshot(self) -> ReliabilityState:
+        """The state as it is now (a frozen value: later calls don't change it)."""
+        return self.state
+
+    @property
+    def initial_state(self) -> ReliabilityState:
+        """The state the event log starts from (for ``replay``)."""
+        return self._initial
+
+    def apply(self, change: Callable[[ReliabilityState], ReliabilityState]) -> ReliabilityState:
+        """Apply a pure transition to the cell (e.g. a health update) and return the result."""
+        self.state = change(self.state)
+        return self.state
+
+    def update(self, change: Mapping[str, Any]) -> Result[Settings[Policy], HfError]:
+        """Change settings (dotted paths, validated); the state adapts. Nothing changes on
+        a refusal, and the error says which setting and why."""
+        out = update(self._settings, change)
+        if isinstance(out, Success):
+            self._switch(out.unwrap())
+        return out
+
+    def rollback(self) -> Result[Settings[Policy], HfError]:
+        """Go back to the settings before the last change."""
+        out = rollback(self._settings)
+        if isinstance(out, Success):
+            self._switch(out.unwrap())
+        return out
+
+    def _switch(self, settings: Settings[Policy]) -> None:
+        old = self._settings.value
+        self._settings = settings
+        self.state = adapt(old, settings.value, self.state, self._clock())
