@@ -264,34 +264,64 @@ async def cpu_per_chunk(client: Client, streams: int, concurrency: int) -> float
     return spent / chunks
 
 
-async def measure(
+async def cpu_worker(name: str, urls: dict[str, str], requests: int, streams: int) -> None:
+    """One client alone in its own process: warm up, measure, print JSON, exit.
+
+    A fresh process per client and round keeps the clients from taxing one another (one
+    library's imported objects make every other client's garbage collections slower).
+    """
+    clients = {kind: await MAKERS[name](url) for kind, url in urls.items()}
+    for client in clients.values():  # warm up: connections, caches, lazy imports
+        await cpu_per_call(client.request, 64, 16)
+        await cpu_per_chunk(client, 4, 4)
+    out = {"req": await cpu_per_call(clients["paced"].request, requests, 16)}
+    for kind, client in clients.items():
+        out[f"chunk/{kind}"] = await cpu_per_chunk(client, streams, 8)
+    for client in clients.values():
+        await client.close()
+    print(json.dumps(out))
+
+
+def measure(
     urls: dict[str, str], names: list[str], rounds: int, requests: int, streams: int
 ) -> dict[str, dict[str, float]]:
-    """Median CPU per request (on the paced server) and per chunk on each server, interleaved
-    round by round so that drift in the machine's speed hits every client alike."""
-    clients: dict[str, dict[str, Client]] = {}
-    for name in names:
-        try:
-            clients[name] = {kind: await MAKERS[name](url) for kind, url in urls.items()}
-        except ImportError as exc:
-            print(f"  {name}: not installed ({exc.name}); skipped")
-    kinds = ["req", *(f"chunk/{kind}" for kind in urls)]
-    samples: dict[str, dict[str, list[float]]] = {n: {k: [] for k in kinds} for n in clients}
-    for per_url in clients.values():  # warm up: connections, caches, lazy imports
-        for client in per_url.values():
-            await cpu_per_call(client.request, 64, 16)
-            await cpu_per_chunk(client, 4, 4)
+    """Median CPU per request (on the paced server) and per chunk on each server. Each round
+    runs every client once, each in a fresh process, in a rotating order, so that drift in
+    the machine's speed hits every client alike."""
+    samples: dict[str, dict[str, list[float]]] = {}
+    skipped: set[str] = set()
     for r in range(rounds):
-        order = list(clients)[r % len(clients) :] + list(clients)[: r % len(clients)]
+        order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
-            per_url = clients[name]
-            samples[name]["req"].append(await cpu_per_call(per_url["paced"].request, requests, 16))
-            for kind, client in per_url.items():
-                samples[name][f"chunk/{kind}"].append(await cpu_per_chunk(client, streams, 8))
+            if name in skipped:
+                continue
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--cpu-worker",
+                    name,
+                    "--paced",
+                    urls["paced"],
+                    "--burst",
+                    urls["burst"],
+                    "--requests",
+                    str(requests),
+                    "--streams",
+                    str(streams),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.returncode != 0 or not done.stdout.strip():
+                print(f"  {name}: skipped ({done.stderr.strip().splitlines()[-1:]})")
+                skipped.add(name)
+                continue
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            for kind, value in result.items():
+                samples.setdefault(name, {}).setdefault(kind, []).append(value)
         print(f"  round {r + 1}/{rounds} done")
-    for per_url in clients.values():
-        for client in per_url.values():
-            await client.close()
     return {
         name: {kind: statistics.median(vals) for kind, vals in s.items()}
         for name, s in samples.items()
@@ -447,14 +477,22 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer requests and rounds")
     parser.add_argument("--clients", default=",".join(MAKERS))
     parser.add_argument("--rss-worker")
+    parser.add_argument("--cpu-worker")
     parser.add_argument("--url")
+    parser.add_argument("--paced")
+    parser.add_argument("--burst")
+    parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--streams", type=int, default=100)
     args = parser.parse_args()
     if args.rss_worker:
         asyncio.run(rss_worker(args.rss_worker, args.url, args.streams))
         return
+    if args.cpu_worker:
+        urls = {"paced": args.paced, "burst": args.burst}
+        asyncio.run(cpu_worker(args.cpu_worker, urls, args.requests, args.streams))
+        return
     names = [n.strip() for n in args.clients.split(",") if n.strip()]
-    rounds, requests, streams = (1, 400, 16) if args.quick else (5, 2000, 40)
+    rounds, requests, streams = (2, 400, 16) if args.quick else (7, 2000, 40)
     ports = {"paced": free_port(), "burst": free_port()}
     servers = {
         "paced": start_server(ports["paced"], 1),
@@ -469,9 +507,10 @@ def main() -> None:
         )
         print(
             f"measuring CPU: {rounds} rounds x ({requests} requests at concurrency 16, "
-            f"{streams} streams of {STREAM_TOKENS} chunks at concurrency 8 on each server)"
+            f"{streams} streams of {STREAM_TOKENS} chunks at concurrency 8 on each server), "
+            "each client in a fresh process"
         )
-        cpu = asyncio.run(measure(urls, names, rounds, requests, streams))
+        cpu = measure(urls, names, rounds, requests, streams)
         print("measuring import time (whole process, median of 15)")
         imports = import_times(names, 5 if args.quick else 15)
         print("measuring peak RSS with 100 concurrent streams (fresh process each)")

@@ -497,3 +497,29 @@ def test_n_choices_assemble_separately() -> None:
     typed = [c for c in (CHAT_CODEC.event(e, None) for e in events) if isinstance(c, hf.ChatChunk)]
     answer = CHAT_CODEC.assemble(typed)
     assert [c.message.content for c in answer.choices] == ["ac", "b"]
+
+
+_deltas = st.one_of(
+    st.fixed_dictionaries({"content": st.text(max_size=8)}),
+    st.fixed_dictionaries({"role": st.just("assistant"), "content": st.just("")}),
+    st.fixed_dictionaries({}),
+    st.fixed_dictionaries({"reasoning_content": st.text(max_size=5)}),
+    st.fixed_dictionaries({"content": st.text(max_size=3), "tool_calls": st.just([])}),
+)
+_raw_events = st.one_of(
+    st.builds(
+        lambda d, f, i: hf.json_dumps({"id": "c", "model": MODEL, "created": 1,
+                                       "choices": [{"index": i, "delta": d, "finish_reason": f}]}),
+        _deltas, st.sampled_from([None, "stop", 3]), st.sampled_from([0, 1, "x"]),
+    ),
+    st.sampled_from([b"[DONE]", b"not json", b'{"error": "x"}', b"[]", b'{"choices": []}',
+                     b'{"choices": [1]}', b'{"choices": [{"delta": "x", "index": 0}]}']),
+)
+
+
+@given(st.lists(_raw_events, max_size=12))
+def test_plain_data_bytes_decode_like_full_events(datas: list[bytes]) -> None:
+    # the runner hands plain events over as bare data bytes (sse.feed_lean): same meaning
+    lean = CHAT_CODEC.events(datas, "rid")
+    full = CHAT_CODEC.events([SseEvent(d) for d in datas], "rid")
+    assert lean == full

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Final, Protocol, TypeVar
 
+import attrs
 from returns.result import Failure, Result, Success
 
 from hf_pure.core.config import Limits
@@ -18,6 +19,7 @@ from hf_pure.core.errors import HfError, InvalidInput, StreamInterrupted
 from hf_pure.core.failures import error_from_reply
 from hf_pure.core.http import HttpCall, RawReply
 from hf_pure.core.sse import SseEvent
+from hf_pure.core.value import Value
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -36,16 +38,11 @@ class Done:
 DONE: Final = Done()
 
 
-class Broken:
+@attrs.frozen(repr=False)
+class Broken(Value):
     """What a codec returns for an event it cannot read: the stream ends, cut, with ``reason``."""
 
-    __slots__ = ("reason",)
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-    def __repr__(self) -> str:
-        return f"Broken({self.reason!r})"
+    reason: str
 
 
 class Request(Protocol[T_co]):
@@ -73,10 +70,12 @@ class StreamCodec(Protocol[C, T_co]):
         ...
 
     def events(
-        self, events: list[SseEvent], request_id: str | None
+        self, events: Sequence[bytes | SseEvent], request_id: str | None
     ) -> tuple[list[C], HfError | Done | Broken | None]:
         """The chunks of a batch of events, and what ended the stream if one did (events
-        after the ending are not read). Implementations loop with :func:`decode_events`."""
+        after the ending are not read). Plain ``message`` events may come as their data bytes
+        alone (see :func:`hf_pure.core.sse.feed_lean`). Implementations may loop with
+        :func:`decode_events`."""
         ...
 
     def final(self, chunk: C) -> bool:
@@ -109,13 +108,13 @@ class StreamingRequest(Request[T_co], Protocol[T_co, C]):
 def decode_events(
     decode: Callable[[SseEvent, str | None], C | HfError | Done | Broken | None],
     chunk_type: type[C],
-    events: list[SseEvent],
+    events: Sequence[bytes | SseEvent],
     request_id: str | None,
 ) -> tuple[list[C], HfError | Done | Broken | None]:
-    """Decode events one by one until one ends the stream (the loop every codec shares)."""
+    """Decode events one by one until one ends the stream (the loop codecs share)."""
     out: list[C] = []
     for event in events:
-        item = decode(event, request_id)
+        item = decode(event if type(event) is SseEvent else SseEvent(event), request_id)  # type: ignore[arg-type]
         if type(item) is chunk_type:
             out.append(item)
         elif item is not None:

@@ -5,7 +5,6 @@ Only the runner calls :meth:`Secret.reveal`, to build the Authorization header.
 
 from __future__ import annotations
 
-import hmac
 from typing import Any, NoReturn
 
 from returns.result import Failure, Result, Success
@@ -62,6 +61,8 @@ class Secret:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Secret):
             return NotImplemented
+        import hmac  # here, not at import time: comparing tokens is rare
+
         return hmac.compare_digest(self._value.encode(), other._value.encode())
 
     def __hash__(self) -> int:

@@ -65,6 +65,14 @@ def _block(block: bytes) -> SseEvent | None:
 
 def feed(tail: bytes, data: bytes) -> tuple[bytes, list[SseEvent]]:
     """Add ``data`` to the pending ``tail``; return the new tail and the complete events."""
+    tail, items = feed_lean(tail, data)
+    return tail, [item if isinstance(item, SseEvent) else plain_event(item) for item in items]
+
+
+def feed_lean(tail: bytes, data: bytes) -> tuple[bytes, list[bytes | SseEvent]]:
+    """:func:`feed` for the per-token path: a plain ``message`` event with one ``data`` line,
+    which is nearly every event of a stream, comes as its data bytes alone; any other event
+    as an :class:`SseEvent`. (One allocation fewer per token.)"""
     buf = tail + data if tail else data
     hold = b""
     if b"\r" in buf:
@@ -75,21 +83,31 @@ def feed(tail: bytes, data: bytes) -> tuple[bytes, list[SseEvent]]:
         return buf + hold, []
     blocks = buf.split(b"\n\n")
     rest = blocks.pop()
-    events: list[SseEvent] = []
-    append = events.append
+    items: list[bytes | SseEvent] = []
+    append = items.append
     # One count over the buffer tells whether every block is a single line (the newlines are
     # exactly the separators); then a block starting with "data:" is a plain data event and
     # needs no line splitting. This loop runs once per token.
     single_lines = buf.count(b"\n") - rest.count(b"\n") == 2 * len(blocks)
+    if (
+        single_lines
+        and buf.startswith(b"data: ")
+        and buf.count(b"\n\ndata: ") - rest.startswith(b"data: ") == len(blocks) - 1
+    ):  # every block is one "data: " line: the payloads are the blocks minus that prefix
+        return rest + hold, [block[6:] for block in blocks]
     for block in blocks:
         if single_lines and block.startswith(b"data:"):
-            data = block[6:] if block.startswith(b"data: ") else block[5:]
-            append(_new(SseEvent, (data, "message", None, None)))
+            append(block[6:] if block.startswith(b"data: ") else block[5:])
         elif block:
             ev = _block(block)
             if ev is not None:
                 append(ev)
-    return rest + hold, events
+    return rest + hold, items
+
+
+def plain_event(data: bytes) -> SseEvent:
+    """The SseEvent of a plain message event (what feed_lean gives as bare bytes)."""
+    return _new(SseEvent, (data, "message", None, None))
 
 
 def flush(tail: bytes) -> list[SseEvent]:

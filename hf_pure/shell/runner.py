@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any, Final, Generic, TypeVar, cast
@@ -420,7 +420,7 @@ class Stream(Generic[C, T]):
             return False
         return True
 
-    def _take(self, events: list[sse.SseEvent]) -> None:
+    def _take(self, events: Sequence[bytes | sse.SseEvent]) -> None:
         """Add the chunks of ``events``; end the stream when one of them says so."""
         chunks, ending = self._codec.events(events, self._request_id)
         self._chunks += chunks
@@ -466,8 +466,8 @@ class Stream(Generic[C, T]):
                     self._interrupted(transport_error(exc, self._runner._config, None).message)
                     raise StopAsyncIteration from None
                 if data:
-                    self._tail, events = sse.feed(self._tail, data)
-                    self._take(events)
+                    self._tail, items = sse.feed_lean(self._tail, data)
+                    self._take(items)
                 else:  # the body ended
                     events, self._tail = sse.flush(self._tail), b""
                     self._take(events)

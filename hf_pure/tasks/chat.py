@@ -16,12 +16,21 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, Final, NamedTuple, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import attrs
+import msgspec
 from returns.result import Failure, Result, Success
 
-from hf_pure.core.codec import Fragment, JSONDecodeError, dumps, dumps_canonical, excerpt, loads
+from hf_pure.core.codec import (
+    Fragment,
+    JSONDecodeError,
+    dumps,
+    dumps_canonical,
+    excerpt,
+    loads,
+    typed_decoder,
+)
 from hf_pure.core.config import Limits
 from hf_pure.core.errors import HfError, InvalidInput, MalformedResponse
 from hf_pure.core.failures import error_from_event, malformed
@@ -29,6 +38,7 @@ from hf_pure.core.http import HttpCall, RawReply, repo_path
 from hf_pure.core.request import DONE, Broken, Done
 from hf_pure.core.sse import DONE as DONE_BYTES
 from hf_pure.core.sse import SseEvent
+from hf_pure.core.sse import plain_event as _plain_event
 from hf_pure.core.value import Value
 from hf_pure.tasks.options import (
     Check,
@@ -708,41 +718,85 @@ def decode_completion(reply: RawReply) -> Result[ChatCompletion, HfError]:
 # --------------------------------------------------------------------------- streaming
 
 
-# Per-chunk values are NamedTuples: immutable, hashable, matchable, and as cheap to make as a
-# tuple (a frozen attrs instance costs several times more, paid on every token).
+# Per-chunk values are msgspec Structs shaped like the wire: frozen, hashable, matchable, and
+# decoded straight from the event's JSON in C (a chunk costs about what parsing it to dicts
+# alone would). Properties give the flat view: ``choice.content`` is ``choice.delta.content``.
 
 
-class ToolCallDelta(NamedTuple):
+class FunctionDelta(msgspec.Struct, frozen=True):
+    name: str | None = None
+    arguments: str | None = None
+
+
+class ToolCallDelta(msgspec.Struct, frozen=True):
     """A piece of a streamed tool call; pieces with the same ``index`` add up."""
 
-    index: int  # type: ignore[assignment]  # shadows tuple.index, as OpenAI names it
+    index: int = 0
     id: str | None = None
-    name: str | None = None
-    arguments: str = ""
+    type: str | None = None
+    function: FunctionDelta | None = None
+
+    @property
+    def name(self) -> str | None:
+        return self.function.name if self.function is not None else None
+
+    @property
+    def arguments(self) -> str:
+        return (self.function.arguments or "") if self.function is not None else ""
 
 
-class ChunkChoice(NamedTuple):
-    index: int  # type: ignore[assignment]  # shadows tuple.index, as OpenAI names it
+class Delta(msgspec.Struct, frozen=True):
     content: str | None = None
     role: str | None = None
-    finish_reason: str | None = None
     tool_calls: tuple[ToolCallDelta, ...] = ()
+    reasoning_content: str | None = None
     reasoning: str | None = None
 
 
-class ChatChunk(NamedTuple):
+_NO_DELTA: Final = Delta()
+
+
+class ChunkChoice(msgspec.Struct, frozen=True):
+    index: int = 0
+    delta: Delta = _NO_DELTA
+    finish_reason: str | None = None
+
+    @property
+    def content(self) -> str | None:
+        return self.delta.content
+
+    @property
+    def role(self) -> str | None:
+        return self.delta.role
+
+    @property
+    def tool_calls(self) -> tuple[ToolCallDelta, ...]:
+        return self.delta.tool_calls
+
+    @property
+    def reasoning(self) -> str | None:
+        return self.delta.reasoning_content or self.delta.reasoning
+
+
+class ChunkUsage(msgspec.Struct, frozen=True):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class ChatChunk(msgspec.Struct, frozen=True):
     """One streamed chunk. ``text`` is choice 0's new text ("" when none)."""
 
-    id: str
-    model: str
-    created: int
-    choices: tuple[ChunkChoice, ...]
-    usage: Usage | None = None
+    id: str = ""
+    model: str = ""
+    created: int = 0
+    choices: tuple[ChunkChoice, ...] = ()
+    usage: ChunkUsage | None = None
 
     @property
     def text(self) -> str:
         if self.choices:
-            return self.choices[0].content or ""
+            return self.choices[0].delta.content or ""
         return ""
 
     @property
@@ -750,7 +804,7 @@ class ChatChunk(NamedTuple):
         return self.choices[0].finish_reason if self.choices else None
 
 
-_new = tuple.__new__
+_CHUNK: Final = typed_decoder(ChatChunk)
 _NO_CHOICES: tuple[ChunkChoice, ...] = ()
 
 
@@ -762,77 +816,36 @@ def _tool_deltas(raw: Any) -> tuple[ToolCallDelta, ...]:
         fn = d.get("function")
         fn = fn if isinstance(fn, dict) else {}
         args = fn.get("arguments")
+        text = args if isinstance(args, str) else (None if args is None else dumps(args).decode())
         out.append(
             ToolCallDelta(
                 _int(d.get("index"), i),
                 _str(d.get("id")) or None,
-                _str(fn.get("name")),
-                args if isinstance(args, str) else ("" if args is None else dumps(args).decode()),
+                _str(d.get("type")),
+                FunctionDelta(_str(fn.get("name")), text),
             )
         )
     return tuple(out)
 
 
 def _chunk_choice(c: Any, i: int) -> ChunkChoice | None:
-    """One choice of a chunk (the general path: role, finish, tool calls, reasoning)."""
+    """One choice from parsed JSON, leniently (the path for shapes the typed decode refused)."""
     if type(c) is not dict:
         return None
     delta = c.get("delta")
     if type(delta) is not dict:
         delta = {}
-    content = delta.get("content")
-    role = delta.get("role")
-    finish = c.get("finish_reason")
-    index = c.get("index", i)
     calls = delta.get("tool_calls")
-    reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-    return _new(
-        ChunkChoice,
-        (
-            index if type(index) is int else i,
-            content if type(content) is str else None,
-            role if type(role) is str else None,
-            finish if type(finish) is str else None,
+    return ChunkChoice(
+        _int(c.get("index"), i),
+        Delta(
+            _str(delta.get("content")),
+            _str(delta.get("role")),
             _tool_deltas(calls) if calls else (),
-            reasoning if type(reasoning) is str else None,
+            _str(delta.get("reasoning_content")),
+            _str(delta.get("reasoning")),
         ),
-    )
-
-
-def _token_chunk(obj: Any, event: SseEvent) -> ChatChunk | None:
-    """The chunk of a plain token event (~all of a stream), in the fewest steps; None for
-    anything else (role, finish, usage, tool calls, n > 1, errors, odd shapes), which the
-    general path then reads."""
-    try:
-        (c,) = obj["choices"]
-        delta = c["delta"]
-        content = delta["content"]
-        index = c["index"]
-    except (KeyError, TypeError, ValueError, IndexError):
-        return None
-    if not (
-        type(content) is str
-        and type(index) is int
-        and type(obj) is dict
-        and type(delta) is dict
-        and len(delta) == 1
-        and c.get("finish_reason") is None
-        and "error" not in obj
-        and event.event == "message"
-    ):
-        return None
-    chunk_id = obj.get("id")
-    model = obj.get("model")
-    created = obj.get("created")
-    return _new(
-        ChatChunk,
-        (
-            chunk_id if type(chunk_id) is str else "",
-            model if type(model) is str else "",
-            created if type(created) is int else 0,
-            (_new(ChunkChoice, (index, content, None, None, (), None)),),
-            None,
-        ),
+        _str(c.get("finish_reason")),
     )
 
 
@@ -843,11 +856,17 @@ class ChatStreamCodec(Value):
     def event(
         self, event: SseEvent, request_id: str | None
     ) -> ChatChunk | HfError | Done | Broken | None:
+        data = event.data
+        if event.event == "message" and b'"error"' not in data:
+            try:
+                return _CHUNK.decode(data)  # the typed path: nearly every event
+            except JSONDecodeError:  # not JSON, or not a chunk's shape: read it leniently
+                pass
         try:
-            obj = loads(event.data)
+            obj = loads(data)
         except JSONDecodeError:
             return self._not_json(event, request_id)
-        return _token_chunk(obj, event) or self._general(obj, event, request_id)
+        return self._general(obj, event, request_id)
 
     def _not_json(self, event: SseEvent, request_id: str | None) -> HfError | Done | Broken:
         data = event.data
@@ -865,57 +884,59 @@ class ChatStreamCodec(Value):
         if "error" in obj or event.event == "error":
             return error_from_event(obj, request_id)
         raw = obj.get("choices")
-        if not raw:
-            return self._chunk(obj, _NO_CHOICES)
-        if type(raw) is not list:
-            return Broken("an event's 'choices' was not a list")
-        parsed = [_chunk_choice(c, i) for i, c in enumerate(raw)]
-        if None in parsed:
-            return Broken("an event's choice was not an object")
-        return self._chunk(obj, tuple(parsed))  # type: ignore[arg-type]
-
-    @staticmethod
-    def _chunk(obj: dict[str, Any], choices: tuple[ChunkChoice, ...]) -> ChatChunk:
-        chunk_id = obj.get("id")
-        model = obj.get("model")
-        created = obj.get("created")
+        choices: tuple[ChunkChoice, ...] = _NO_CHOICES
+        if raw:
+            if type(raw) is not list:
+                return Broken("an event's 'choices' was not a list")
+            parsed = [_chunk_choice(c, i) for i, c in enumerate(raw)]
+            if None in parsed:
+                return Broken("an event's choice was not an object")
+            choices = tuple(parsed)  # type: ignore[arg-type]
         usage = obj.get("usage")
-        return _new(
-            ChatChunk,
-            (
-                chunk_id if type(chunk_id) is str else "",
-                model if type(model) is str else "",
-                created if type(created) is int else 0,
-                choices,
-                _usage(usage) if usage else None,
-            ),
+        counts = _usage(usage) if usage else None
+        return ChatChunk(
+            _str(obj.get("id")) or "",
+            _str(obj.get("model")) or "",
+            _int(obj.get("created")),
+            choices,
+            ChunkUsage(counts.prompt_tokens, counts.completion_tokens, counts.total_tokens)
+            if counts is not None
+            else None,
         )
 
     def events(
-        self, events: list[SseEvent], request_id: str | None
+        self, events: Sequence[bytes | SseEvent], request_id: str | None
     ) -> tuple[list[ChatChunk], HfError | Done | Broken | None]:
-        # decode_events with the token fast path inlined: this loop runs once per token
+        # decode_events with the typed path inlined: this loop runs once per token, and a
+        # plain event arrives as its data bytes alone (sse.feed_lean)
         out: list[ChatChunk] = []
-        for event in events:
-            try:
-                obj = loads(event.data)
-            except JSONDecodeError:
-                return out, self._not_json(event, request_id)
-            chunk = _token_chunk(obj, event) or self._general(obj, event, request_id)
-            if type(chunk) is not ChatChunk:
-                return out, chunk  # type: ignore[return-value]
-            out.append(chunk)
+        append = out.append
+        decode = _CHUNK.decode
+        for raw in events:
+            if type(raw) is bytes:
+                if b'"error"' not in raw:
+                    try:
+                        append(decode(raw))
+                        continue
+                    except JSONDecodeError:
+                        pass
+                event = _plain_event(raw)
+            else:
+                event = raw  # type: ignore[assignment]
+            item = self.event(event, request_id)
+            if type(item) is not ChatChunk:
+                return out, item  # type: ignore[return-value]
+            append(item)
         return out, None
 
     def final(self, chunk: ChatChunk) -> bool:
-        choices = chunk.choices
-        if len(choices) == 1:
-            return choices[0].finish_reason is not None
-        return any(c.finish_reason for c in choices)
+        return any(c.finish_reason for c in chunk.choices)
 
     def text(self, chunks: Sequence[ChatChunk]) -> str:
         return "".join(
-            c.choices[0].content or "" for c in chunks if c.choices and c.choices[0].index == 0
+            c.choices[0].delta.content or ""
+            for c in chunks
+            if c.choices and c.choices[0].index == 0
         )
 
     def assemble(self, chunks: Sequence[ChatChunk]) -> ChatCompletion:
@@ -923,6 +944,14 @@ class ChatStreamCodec(Value):
 
 
 CHAT_CODEC: Final = ChatStreamCodec()
+
+
+def _final_usage(chunks: Sequence[ChatChunk]) -> Usage | None:
+    """The usage the stream reported last (the chunk carrying it comes at the end)."""
+    last = next((c.usage for c in reversed(chunks) if c.usage is not None), None)
+    if last is None:
+        return None
+    return Usage(last.prompt_tokens, last.completion_tokens, last.total_tokens)
 
 
 def _assemble_plain(chunks: Sequence[ChatChunk]) -> ChatCompletion | None:
@@ -938,8 +967,17 @@ def _assemble_plain(chunks: Sequence[ChatChunk]) -> ChatCompletion | None:
             continue
         if len(choices) != 1:
             return None
-        index, content, chunk_role, finish_reason, deltas, thought = choices[0]
-        if index != 0 or deltas or thought:
+        first_choice = choices[0]
+        delta = first_choice.delta
+        content = delta.content
+        chunk_role = delta.role
+        finish_reason = first_choice.finish_reason
+        if (
+            first_choice.index != 0
+            or delta.tool_calls
+            or delta.reasoning_content
+            or delta.reasoning
+        ):
             return None
         if content:
             append(content)
@@ -948,7 +986,7 @@ def _assemble_plain(chunks: Sequence[ChatChunk]) -> ChatCompletion | None:
         if finish_reason:
             finish = finish_reason
     first = next((c for c in chunks if c.id or c.model), None)
-    usage = next((c.usage for c in reversed(chunks) if c.usage is not None), None)
+    usage = _final_usage(chunks)
     message = Message(role, "".join(texts))
     return ChatCompletion(
         first.id if first else "",
@@ -967,14 +1005,18 @@ def assemble_chat(chunks: Sequence[ChatChunk]) -> ChatCompletion:
     first_id = next((c.id for c in chunks if c.id), "")
     model = next((c.model for c in chunks if c.model), "")
     created = next((c.created for c in chunks if c.created), 0)
-    usage = next((c.usage for c in reversed(chunks) if c.usage is not None), None)
+    usage = _final_usage(chunks)
     texts: dict[int, list[str]] = {}
     reasoning: dict[int, list[str]] = {}
     roles: dict[int, str] = {}
     finish: dict[int, str] = {}
     calls: dict[int, dict[int, list[Any]]] = {}
     for chunk in chunks:
-        for index, content, role, finish_reason, deltas, thought in chunk.choices:
+        for c in chunk.choices:
+            index, finish_reason = c.index, c.finish_reason
+            delta = c.delta
+            content, role, deltas = delta.content, delta.role, delta.tool_calls
+            thought = delta.reasoning_content or delta.reasoning
             parts = texts.get(index)
             if parts is None:
                 parts = texts[index] = []

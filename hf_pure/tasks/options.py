@@ -58,7 +58,7 @@ def thaw(value: Any) -> Any:
 
 
 def wire(value: Any) -> Any:
-    """An option value ready for orjson (RawJson is embedded without re-encoding)."""
+    """An option value ready for the encoder (RawJson is embedded without re-encoding)."""
     return Fragment(value.data) if type(value) is RawJson else value
 
 

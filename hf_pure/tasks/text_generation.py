@@ -312,7 +312,7 @@ class TextGenerationCodec(Value):
         )
 
     def events(
-        self, events: list[SseEvent], request_id: str | None
+        self, events: Sequence[bytes | SseEvent], request_id: str | None
     ) -> tuple[list[TextGenerationChunk], HfError | Done | Broken | None]:
         return decode_events(self.event, TextGenerationChunk, events, request_id)
 

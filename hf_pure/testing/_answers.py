@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import orjson
+from . import _json as orjson  # msgspec underneath
 
 __all__ = ["Invalid", "JsonAnswer", "SseAnswer", "error", "json_answer", "validation_error"]
 

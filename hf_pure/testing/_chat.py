@@ -8,8 +8,7 @@ import hashlib
 from collections.abc import Mapping
 from urllib.parse import unquote_to_bytes
 
-import orjson
-
+from . import _json as orjson  # msgspec underneath
 from ._answers import (
     Answer,
     Invalid,

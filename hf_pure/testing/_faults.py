@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from typing import Literal
 
 import attrs
-import orjson
+
+from . import _json as orjson  # msgspec underneath
 
 __all__ = ["Fault", "FaultKind", "Recorded", "JsonBody"]
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import orjson
-
+from . import _json as orjson  # msgspec underneath
 from ._answers import JsonAnswer, error
 from ._catalog import ModelCard
 

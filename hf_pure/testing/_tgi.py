@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import orjson
-
+from . import _json as orjson  # msgspec underneath
 from ._answers import (
     Answer,
     Invalid,
