@@ -499,7 +499,7 @@ def test_n_choices_assemble_separately() -> None:
     assert [c.message.content for c in answer.choices] == ["ac", "b"]
 
 
-_deltas = st.one_of(
+_deltas: st.SearchStrategy[dict[str, Any]] = st.one_of(
     st.fixed_dictionaries({"content": st.text(max_size=8)}),
     st.fixed_dictionaries({"role": st.just("assistant"), "content": st.just("")}),
     st.fixed_dictionaries({}),
@@ -508,12 +508,29 @@ _deltas = st.one_of(
 )
 _raw_events = st.one_of(
     st.builds(
-        lambda d, f, i: hf.json_dumps({"id": "c", "model": MODEL, "created": 1,
-                                       "choices": [{"index": i, "delta": d, "finish_reason": f}]}),
-        _deltas, st.sampled_from([None, "stop", 3]), st.sampled_from([0, 1, "x"]),
+        lambda d, f, i: hf.json_dumps(
+            {
+                "id": "c",
+                "model": MODEL,
+                "created": 1,
+                "choices": [{"index": i, "delta": d, "finish_reason": f}],
+            }
+        ),
+        _deltas,
+        st.sampled_from([None, "stop", 3]),
+        st.sampled_from([0, 1, "x"]),
     ),
-    st.sampled_from([b"[DONE]", b"not json", b'{"error": "x"}', b"[]", b'{"choices": []}',
-                     b'{"choices": [1]}', b'{"choices": [{"delta": "x", "index": 0}]}']),
+    st.sampled_from(
+        [
+            b"[DONE]",
+            b"not json",
+            b'{"error": "x"}',
+            b"[]",
+            b'{"choices": []}',
+            b'{"choices": [1]}',
+            b'{"choices": [{"delta": "x", "index": 0}]}',
+        ]
+    ),
 )
 
 
