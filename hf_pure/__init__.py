@@ -56,19 +56,15 @@ from hf_pure.core.sse import SseEvent
 from hf_pure.shell.emulated import emulated_runner, runner_for
 from hf_pure.shell.runner import Runner, Stream, open_runner
 from hf_pure.tasks.chat import (
-    ChatChunk,
     ChatCompletion,
     ChatRequest,
     Choice,
-    ChunkChoice,
     ImagePart,
     Message,
     TextPart,
     Tool,
     ToolCall,
-    ToolCallDelta,
     Usage,
-    assemble_chat,
     assistant,
     chat,
     developer,
@@ -195,6 +191,13 @@ if TYPE_CHECKING:
         ReliableRunner,
         run_reliably,
     )
+    from hf_pure.tasks.chat_stream import (
+        ChatChunk,
+        ChunkChoice,
+        Delta,
+        ToolCallDelta,
+        assemble_chat,
+    )
     from hf_pure.tasks.text_generation import (
         Details,
         TextGeneration,
@@ -213,6 +216,11 @@ _LAZY = {
     "TextGenerationRequest": "hf_pure.tasks.text_generation",
     "Token": "hf_pure.tasks.text_generation",
     "text_generation": "hf_pure.tasks.text_generation",
+    "ChatChunk": "hf_pure.tasks.chat_stream",
+    "ChunkChoice": "hf_pure.tasks.chat_stream",
+    "Delta": "hf_pure.tasks.chat_stream",
+    "ToolCallDelta": "hf_pure.tasks.chat_stream",
+    "assemble_chat": "hf_pure.tasks.chat_stream",
     # reliability: loaded when first used (it brings immutables and more classes)
     "Policy": "hf_pure.reliability.policy",
     "ReliabilityState": "hf_pure.reliability.policy",
@@ -348,6 +356,7 @@ __all__ = [
     "BadRequest",
     "ChatChunk",
     "ChatCompletion",
+    "Delta",
     "ChatRequest",
     "Choice",
     "ChunkChoice",

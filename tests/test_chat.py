@@ -16,7 +16,7 @@ from hf_pure.core.codec import loads
 from hf_pure.core.http import raw_reply
 from hf_pure.core.request import DONE, Broken
 from hf_pure.core.sse import SseEvent
-from hf_pure.tasks.chat import CHAT_CODEC
+from hf_pure.tasks.chat_stream import CHAT_CODEC
 
 MODEL = "meta-llama/Llama-3.1-8B-Instruct"
 LIMITS = hf.Limits()

@@ -125,6 +125,10 @@ def test_cli_never_prints_the_token(tmp_path: Path) -> None:
 def test_reliability_doc_is_generated_from_the_code() -> None:
     done = subprocess.run(
         [sys.executable, "scripts/reliability_doc.py", "--check"],
-        capture_output=True, text=True, timeout=60, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        check=False,
     )
     assert done.returncode == 0, done.stdout

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeAlias, TypeVar, overload
 
 import attrs
 
-from hf_pure.core.codec import Fragment, dumps_canonical, loads
+from hf_pure.core.codec import dumps_canonical, fragment, loads
 from hf_pure.core.config import Limits
 from hf_pure.core.errors import InvalidInput
 from hf_pure.core.value import Value
@@ -59,7 +59,7 @@ def thaw(value: Any) -> Any:
 
 def wire(value: Any) -> Any:
     """An option value ready for the encoder (RawJson is embedded without re-encoding)."""
-    return Fragment(value.data) if type(value) is RawJson else value
+    return fragment(value.data) if type(value) is RawJson else value
 
 
 def set_option(options: Options, name: str, value: Any) -> Options:
