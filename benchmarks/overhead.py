@@ -329,13 +329,18 @@ def measure(
 
 
 def import_times(names: list[str], repeats: int) -> dict[str, float]:
-    """Median wall time of ``python -c <import>`` per client, interleaved.
+    """Median CPU time (user + system) of ``python -c <import>`` per client, as a whole process.
+
+    CPU time, not wall time, and the order shuffled on every repeat (with a fixed seed): wall
+    time moved with whatever ran just before (after importing openai, the next process was
+    slower whatever it imported), which made the ratios depend on the order of the list.
 
     hf_pure's bytecode is compiled first, as ``pip install`` does for every package (this
     checkout may be an editable install run with PYTHONDONTWRITEBYTECODE set, where each
     import would otherwise recompile the sources and measure the compiler instead).
     """
     import compileall
+    import random
 
     import hf_pure
 
@@ -343,15 +348,19 @@ def import_times(names: list[str], repeats: int) -> dict[str, float]:
     statements = {n: IMPORTS[n] for n in names if n in IMPORTS}
     statements["python -c pass"] = "pass"
     times: dict[str, list[float]] = {n: [] for n in statements}
+    shuffle = random.Random(20261125).shuffle
     for _ in range(repeats):
-        for name, statement in statements.items():
-            start = time.perf_counter()
+        order = list(statements.items())
+        shuffle(order)
+        for name, statement in order:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             done = subprocess.run(
                 [sys.executable, "-c", statement], capture_output=True, check=False
             )
-            elapsed = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
             if done.returncode == 0:
-                times[name].append(elapsed)
+                times[name].append(cpu)
     return {n: statistics.median(v) for n, v in times.items() if v}
 
 
@@ -511,8 +520,8 @@ def main() -> None:
             "each client in a fresh process"
         )
         cpu = measure(urls, names, rounds, requests, streams)
-        print("measuring import time (whole process, median of 15)")
-        imports = import_times(names, 5 if args.quick else 15)
+        print("measuring import CPU time (whole process, median of 25, shuffled order)")
+        imports = import_times(names, 5 if args.quick else 25)
         print("measuring peak RSS with 100 concurrent streams (fresh process each)")
         rss = peak_rss([n for n in names if n != "aiohttp floor"], urls["paced"], 100)
     finally:

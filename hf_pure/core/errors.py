@@ -18,11 +18,11 @@ from typing import TypeAlias
 
 import attrs
 
-from hf_pure.core.value import Value
+from hf_pure.core.value import ValueEq
 
 
-@attrs.frozen(repr=False)
-class HfErrorBase(Value):
+@attrs.frozen(repr=False, eq=False, slots=False)
+class HfErrorBase(ValueEq):
     """Common base of every hf_pure error value (use ``HfError`` for exhaustive matching)."""
 
     @property
@@ -42,7 +42,7 @@ def _seconds(value: float) -> str:
     return f"{value:g} s"
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False, slots=False)
 class InvalidInput(HfErrorBase):
     """The caller's input was refused before anything was sent."""
 
@@ -55,7 +55,7 @@ class InvalidInput(HfErrorBase):
         return f"invalid {self.field}: {self.reason}"
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False, slots=False)
 class MissingToken(HfErrorBase):
     """No token was found; ``looked`` names every place that was searched, in order."""
 
@@ -71,7 +71,7 @@ class MissingToken(HfErrorBase):
         )
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False, slots=False)
 class Unauthorized(HfErrorBase):
     """401/403: the token is missing, wrong, or lacks access to this model."""
 
@@ -88,7 +88,7 @@ class Unauthorized(HfErrorBase):
         )
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False, slots=False)
 class NotFound(HfErrorBase):
     """404: no such model, provider mapping or route."""
 
@@ -100,7 +100,7 @@ class NotFound(HfErrorBase):
         return f"not found (HTTP 404){_opt(self.detail)}; check the model id and provider"
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False, slots=False)
 class RateLimited(HfErrorBase):
     """429 from the server. ``retry_after`` is in seconds when the server said how long."""
 
@@ -114,7 +114,7 @@ class RateLimited(HfErrorBase):
         return f"rate limited by the server (HTTP 429){_opt(self.detail)}{wait}"
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False, slots=False)
 class ModelLoading(HfErrorBase):
     """503 while the model is being loaded; ``estimated_time`` in seconds when known."""
 
@@ -132,7 +132,7 @@ class ModelLoading(HfErrorBase):
         return f"the model is loading (HTTP 503){_opt(self.detail)}{eta}; retry later"
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False, slots=False)
 class Overloaded(HfErrorBase):
     """The server said it is overloaded (TGI ``error_type: overloaded``)."""
 
@@ -146,7 +146,7 @@ class Overloaded(HfErrorBase):
         return f"the server is overloaded (HTTP {self.status}){_opt(self.detail)}; retry later"
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False, slots=False)
 class ServerError(HfErrorBase):
     """A 5xx the server gave no more specific meaning to."""
 
@@ -160,7 +160,7 @@ class ServerError(HfErrorBase):
         return f"server error (HTTP {self.status}){_opt(self.detail)}"
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False, slots=False)
 class BadRequest(HfErrorBase):
     """Another 4xx: the server refused the request; ``detail`` is its message."""
 
@@ -175,7 +175,7 @@ class BadRequest(HfErrorBase):
         return f"request refused (HTTP {self.status}){kind}{_opt(self.detail)}"
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False, slots=False)
 class GenerationFailed(HfErrorBase):
     """TGI ``error_type`` generation or incomplete_generation: the model failed mid-way."""
 
@@ -189,7 +189,7 @@ class GenerationFailed(HfErrorBase):
         return f"generation failed [{self.error_type}]{_opt(self.detail)}"
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False, slots=False)
 class Timeout(HfErrorBase):
     """No answer in time. ``phase`` is connect, read (idle between bytes) or total."""
 
@@ -202,7 +202,7 @@ class Timeout(HfErrorBase):
         return f"timed out ({self.phase} timeout of {_seconds(self.seconds)})"
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False, slots=False)
 class ConnectionFailed(HfErrorBase):
     """The connection could not be made, or broke before a whole reply arrived."""
 
@@ -214,7 +214,7 @@ class ConnectionFailed(HfErrorBase):
         return f"connection failed: {self.reason}"
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False, slots=False)
 class StreamInterrupted(HfErrorBase):
     """A stream ended before it was complete. ``received`` keeps the text that did arrive."""
 
@@ -231,7 +231,7 @@ class StreamInterrupted(HfErrorBase):
         )
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False, slots=False)
 class MalformedResponse(HfErrorBase):
     """The server answered with something that is not the documented format."""
 
@@ -246,7 +246,7 @@ class MalformedResponse(HfErrorBase):
         return f"malformed response (HTTP {self.status}): {self.reason}{shown}"
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False, slots=False)
 class CircuitOpen(HfErrorBase):
     """The local circuit breaker refuses calls until ``until`` (monotonic seconds)."""
 
@@ -260,7 +260,7 @@ class CircuitOpen(HfErrorBase):
         return f"circuit open{which} after repeated failures; calls resume at t={self.until:g}"
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False, slots=False)
 class RateLimitedLocally(HfErrorBase):
     """The local rate limiter has no tokens; ``wait`` seconds until it will (inf: never)."""
 
@@ -274,7 +274,7 @@ class RateLimitedLocally(HfErrorBase):
         return f"local rate limit reached{why}; wait {_seconds(self.wait)}"
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False, slots=False)
 class NoHealthyEndpoint(HfErrorBase):
     """Every configured endpoint is unhealthy or cooling down."""
 
@@ -286,7 +286,7 @@ class NoHealthyEndpoint(HfErrorBase):
         return f"no healthy endpoint among {len(self.endpoints)}: {', '.join(self.endpoints)}"
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False, slots=False)
 class ConfigError(HfErrorBase):
     """A configuration change was refused; nothing changed. ``field`` is a dotted path."""
 

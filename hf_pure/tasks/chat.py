@@ -33,7 +33,7 @@ from hf_pure.core.config import Limits
 from hf_pure.core.errors import HfError, InvalidInput, MalformedResponse
 from hf_pure.core.failures import error_from_event, malformed
 from hf_pure.core.http import HttpCall, RawReply, repo_path
-from hf_pure.core.value import Value
+from hf_pure.core.value import Value, ValueEq
 from hf_pure.tasks.options import (
     Check,
     Option,
@@ -559,36 +559,36 @@ def _check_tools(tools: tuple[Tool, ...], tool_choice: str | None) -> InvalidInp
 # --------------------------------------------------------------------------- replies
 
 
-@attrs.frozen(repr=False)
-class Usage(Value):
+@attrs.frozen(repr=False, eq=False)
+class Usage(ValueEq):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
 
 
-@attrs.frozen(repr=False)
-class TopLogprob(Value):
+@attrs.frozen(repr=False, eq=False)
+class TopLogprob(ValueEq):
     token: str
     logprob: float
 
 
-@attrs.frozen(repr=False)
-class TokenLogprob(Value):
+@attrs.frozen(repr=False, eq=False)
+class TokenLogprob(ValueEq):
     token: str
     logprob: float
     top: tuple[TopLogprob, ...] = ()
 
 
-@attrs.frozen(repr=False)
-class Choice(Value):
+@attrs.frozen(repr=False, eq=False)
+class Choice(ValueEq):
     index: int
     message: Message
     finish_reason: str | None = None
     logprobs: tuple[TokenLogprob, ...] = ()
 
 
-@attrs.frozen(repr=False)
-class ChatCompletion(Value):
+@attrs.frozen(repr=False, eq=False)
+class ChatCompletion(ValueEq):
     """A whole chat answer. ``text``, ``tool_calls`` and ``finish_reason`` read choice 0."""
 
     id: str
