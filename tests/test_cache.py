@@ -332,7 +332,7 @@ def test_cache_problem_finds_inconsistent_states() -> None:
     tick_behind = attrs.evolve(good, tick=1)
     low_past_tick = attrs.evolve(good, low=5)
     nan_expiry = attrs.evolve(good, entries=good.entries.set("a", (1, math.nan, 0)))
-    negative = attrs.evolve(good, stats=CacheStats(hits=-1))
+    negative = attrs.evolve(good, hits=-1)
     for bad, words in [
         (no_tick, "entries but"),
         (wrong_key, "does not map"),
@@ -386,7 +386,7 @@ def test_state_from_bad_plain_data_is_a_failure() -> None:
     for bad in [
         {**plain, "extra": 1},
         {**plain, "entries": [["a", ["not an int", 1.0, 0]]]},
-        {k: v for k, v in plain.items() if k != "stats"},
+        {k: v for k, v in plain.items() if k != "tick"},
     ]:
         assert isinstance(from_plain(CacheState[str, int], bad), Failure), bad
 

@@ -16,7 +16,7 @@ Structure (all persistent, so an old state stays valid and unchanged forever)::
     order   : Map[tick, key]                         recency: a smaller tick is older
     tick    : int                                    the next tick to hand out (only grows)
     low     : int                                    no live tick is below it (only grows)
-    stats   : CacheStats(hits, misses, evictions, expirations)
+    hits, misses, evictions, expirations    the counters (``stats`` gives them as one value)
 
 Each put and each get-hit stamps its entry with a fresh tick (deleting the old tick from
 ``order``), so ``order`` holds exactly one tick per entry and its smallest tick is the least
@@ -132,7 +132,16 @@ class CacheState(Value, Generic[K, V]):
     order: immutables.Map[int, K]
     tick: int
     low: int
-    stats: CacheStats
+    hits: int = 0
+    misses: int = 0
+    evictions: int = 0
+    expirations: int = 0
+
+    @property
+    def stats(self) -> CacheStats:
+        """The counters as one value (they are fields of the state itself, so that a
+        transition builds one object, not two)."""
+        return CacheStats(self.hits, self.misses, self.evictions, self.expirations)
 
 
 class Miss(enum.Enum):
@@ -143,9 +152,7 @@ class Miss(enum.Enum):
 
 MISS: Final = Miss.MISS
 
-_EMPTY: Final[CacheState[Any, Any]] = CacheState(
-    immutables.Map(), immutables.Map(), 0, 0, CacheStats()
-)
+_EMPTY: Final[CacheState[Any, Any]] = CacheState(immutables.Map(), immutables.Map(), 0, 0)
 
 
 def cache_empty() -> CacheState[Any, Any]:
@@ -167,23 +174,28 @@ def cache_get(
     both an expiration and a miss.
     """
     entry = state.entries.get(key)
-    stats = state.stats
+    s = state
     if entry is None:
-        stats = CacheStats(stats.hits, stats.misses + 1, stats.evictions, stats.expirations)
-        return CacheState(state.entries, state.order, state.tick, state.low, stats), MISS
+        return CacheState(
+            s.entries, s.order, s.tick, s.low, s.hits, s.misses + 1, s.evictions, s.expirations
+        ), MISS
     if now >= entry[_EXPIRES]:
-        stats = CacheStats(stats.hits, stats.misses + 1, stats.evictions, stats.expirations + 1)
-        entries = state.entries.delete(key)
-        order = state.order.delete(entry[_TICK])
-        return CacheState(entries, order, state.tick, state.low, stats), MISS
-    stats = CacheStats(stats.hits + 1, stats.misses, stats.evictions, stats.expirations)
-    tick = state.tick
+        entries = s.entries.delete(key)
+        order = s.order.delete(entry[_TICK])
+        return CacheState(
+            entries, order, s.tick, s.low, s.hits, s.misses + 1, s.evictions, s.expirations + 1
+        ), MISS
+    tick = s.tick
     if entry[_TICK] == tick - 1:  # already the most recent: nothing to re-stamp
-        return CacheState(state.entries, state.order, tick, state.low, stats), entry[_VALUE]
+        return CacheState(
+            s.entries, s.order, tick, s.low, s.hits + 1, s.misses, s.evictions, s.expirations
+        ), entry[_VALUE]
     value = entry[_VALUE]
-    entries = state.entries.set(key, (value, entry[_EXPIRES], tick))
-    order = state.order.delete(entry[_TICK]).set(tick, key)
-    return CacheState(entries, order, tick + 1, state.low, stats), value
+    entries = s.entries.set(key, (value, entry[_EXPIRES], tick))
+    order = s.order.delete(entry[_TICK]).set(tick, key)
+    return CacheState(
+        entries, order, tick + 1, s.low, s.hits + 1, s.misses, s.evictions, s.expirations
+    ), value
 
 
 def cache_put(
@@ -222,12 +234,20 @@ def cache_put(
     tick += 1
     capacity = config.capacity
     if len(entries) <= capacity:
-        return CacheState(entries, order, tick, state.low, state.stats)
+        return CacheState(
+            entries,
+            order,
+            tick,
+            state.low,
+            state.hits,
+            state.misses,
+            state.evictions,
+            state.expirations,
+        )
     # Over capacity: remove least recently used entries, scanning up from the watermark.
     low = state.low
-    stats = state.stats
-    evictions = stats.evictions
-    expirations = stats.expirations
+    evictions = state.evictions
+    expirations = state.expirations
     while len(entries) > capacity:
         while low < tick and low not in order:
             low += 1
@@ -241,8 +261,7 @@ def cache_put(
         entries = entries.delete(victim)
         order = order.delete(low)
         low += 1
-    stats = CacheStats(stats.hits, stats.misses, evictions, expirations)
-    return CacheState(entries, order, tick, low, stats)
+    return CacheState(entries, order, tick, low, state.hits, state.misses, evictions, expirations)
 
 
 def cache_delete(state: CacheState[K, V], key: K) -> CacheState[K, V]:
@@ -252,7 +271,16 @@ def cache_delete(state: CacheState[K, V], key: K) -> CacheState[K, V]:
         return state
     entries = state.entries.delete(key)
     order = state.order.delete(entry[_TICK])
-    return CacheState(entries, order, state.tick, state.low, state.stats)
+    return CacheState(
+        entries,
+        order,
+        state.tick,
+        state.low,
+        state.hits,
+        state.misses,
+        state.evictions,
+        state.expirations,
+    )
 
 
 def cache_purge_expired(state: CacheState[K, V], now: float) -> CacheState[K, V]:
@@ -266,9 +294,16 @@ def cache_purge_expired(state: CacheState[K, V], now: float) -> CacheState[K, V]
     for key, tick in dead:
         del entries[key]
         del order[tick]
-    stats = state.stats
-    stats = CacheStats(stats.hits, stats.misses, stats.evictions, stats.expirations + len(dead))
-    return CacheState(entries.finish(), order.finish(), state.tick, state.low, stats)
+    return CacheState(
+        entries.finish(),
+        order.finish(),
+        state.tick,
+        state.low,
+        state.hits,
+        state.misses,
+        state.evictions,
+        state.expirations + len(dead),
+    )
 
 
 def cache_keys(state: CacheState[K, V]) -> tuple[K, ...]:

@@ -261,17 +261,40 @@ EMPTY: Final[Metrics] = Metrics()
 def metrics_record(m: Metrics, outcome: Outcome) -> Metrics:
     """``m`` with one more outcome folded in."""
     o = outcome
-    key = (o.model, o.endpoint, o.kind)
+    return metrics_add(
+        m,
+        o.latency,
+        o.kind,
+        o.model,
+        o.endpoint,
+        o.bytes_sent,
+        o.bytes_received,
+        o.cache_hit,
+        o.at,
+    )
+
+
+def metrics_add(
+    m: Metrics,
+    latency: float,
+    kind: str,
+    model: str = "",
+    endpoint: str = "",
+    sent: int = 0,
+    received: int = 0,
+    cache_hit: bool = False,
+    at: float = 0.0,
+) -> Metrics:
+    """:func:`metrics_record` with the outcome's fields given directly (the per-request path:
+    no Outcome value is built)."""
+    key = (model, endpoint, kind)
     requests = m.requests
     requests = requests.set(key, requests.get(key, 0) + 1)
-    sent = o.bytes_sent
-    received = o.bytes_received
     window = m.window
-    at = o.at
     if -_FAR < at < _FAR:
         sec = _floor(at)
         k = sec % WINDOW_SECONDS
-        err = 0 if o.kind == SUCCESS else 1
+        err = 0 if kind == SUCCESS else 1
         slot = window.get(k)
         if slot is None or slot[0] < sec:
             window = window.set(k, (sec, 1, err, sent, received))
@@ -279,7 +302,7 @@ def metrics_record(m: Metrics, outcome: Outcome) -> Metrics:
             window = window.set(
                 k, (sec, slot[1] + 1, slot[2] + err, slot[3] + sent, slot[4] + received)
             )
-    if o.cache_hit:
+    if cache_hit:
         return Metrics(
             requests,
             m.cache_hits + 1,
@@ -293,7 +316,7 @@ def metrics_record(m: Metrics, outcome: Outcome) -> Metrics:
         m.cache_hits,
         m.bytes_sent + sent,
         m.bytes_received + received,
-        histogram_add(m.latency, o.latency),
+        histogram_add(m.latency, latency),
         window,
     )
 

@@ -87,8 +87,7 @@ from hf_pure.reliability.failover import (
 )
 from hf_pure.reliability.health import HealthConfig
 from hf_pure.reliability.metrics import EMPTY as EMPTY_METRICS
-from hf_pure.reliability.metrics import Metrics, metrics_record
-from hf_pure.reliability.metrics import Outcome as MetricsOutcome
+from hf_pure.reliability.metrics import Metrics, metrics_add
 from hf_pure.reliability.rand import Rng
 from hf_pure.reliability.retry import CONSERVATIVE, RetryPolicy
 
@@ -262,10 +261,12 @@ def admit(
     breakers = state.breakers
     key = _breaker_key(policy, request, endpoint)
     if policy.breaker is not None:
-        breaker, refused = breaker_admit(policy.breaker, breakers.get(key, _FRESH_BREAKER), now)
+        current = breakers.get(key, _FRESH_BREAKER)
+        breaker, refused = breaker_admit(policy.breaker, current, now)
         if refused is not None:
             return _with(state, cache=cache), Reject(refused)
-        breakers = breakers.set(key, breaker)
+        if breaker is not current:  # a closed breaker admits without changing
+            breakers = breakers.set(key, breaker)
 
     bucket = state.bucket
     if policy.bucket is not None and bucket is not None:
@@ -338,12 +339,14 @@ def record(
 ) -> ReliabilityState:
     """Feed one attempt's result to every machine."""
     outcome = breaker_outcome(result)
+    ok = isinstance(result, Success)
     breakers = state.breakers
     if policy.breaker is not None:
         key = decision.key
-        breakers = breakers.set(
-            key, breaker_record(policy.breaker, breakers.get(key, _FRESH_BREAKER), outcome, now)
-        )
+        current = breakers.get(key, _FRESH_BREAKER)
+        breaker = breaker_record(policy.breaker, current, outcome, now)
+        if breaker is not current:  # most successes change nothing
+            breakers = breakers.set(key, breaker)
     failover = state.failover
     if policy.failover is not None and failover is not None and decision.index is not None:
         failover = failover_record(
@@ -356,25 +359,25 @@ def record(
         )
     cache = state.cache
     bucket = state.bucket
-    if isinstance(result, Success):
+    if ok:
         value = result.unwrap()
         if policy.cache is not None and _is_cacheable(request):
             cache = cache_put(policy.cache, cache, request, value, now)
-        tokens = _usage_tokens(value)
-        if tokens and policy.bucket is not None and bucket is not None:
-            bucket = charge_tokens(policy.bucket, bucket, float(tokens), now)
-    metrics = metrics_record(
+        budget = policy.bucket
+        if budget is not None and budget.tokens_per_minute is not None and bucket is not None:
+            tokens = _usage_tokens(value)
+            if tokens:
+                bucket = charge_tokens(budget, bucket, float(tokens), now)
+    metrics = metrics_add(
         state.metrics,
-        MetricsOutcome(
-            latency,
-            outcome_kind(result),
-            str(getattr(request, "model", "")),
-            decision.endpoint or "",
-            bytes_sent,
-            bytes_received,
-            False,
-            now,
-        ),
+        latency,
+        "success" if ok else type(result.failure()).__name__,
+        getattr(request, "model", ""),
+        decision.endpoint or "",
+        bytes_sent,
+        bytes_received,
+        False,
+        now,
     )
     return ReliabilityState(breakers, bucket, cache, failover, metrics, state.rng)
 
@@ -399,10 +402,8 @@ def release(
 
 def record_hit(state: ReliabilityState, request: Any, now: float) -> ReliabilityState:
     """Count an answer served from the cache in the metrics."""
-    metrics = metrics_record(
-        state.metrics,
-        MetricsOutcome(0.0, "success", str(getattr(request, "model", "")), "", 0, 0, True, now),
-    )
+    model = getattr(request, "model", "")
+    metrics = metrics_add(state.metrics, 0.0, "success", model, "", 0, 0, True, now)
     return _with(state, metrics=metrics)
 
 
