@@ -588,3 +588,24 @@ class CacheMachine(RuleBasedStateMachine):
 
 TestCacheMachine = CacheMachine.TestCase
 TestCacheMachine.settings = settings(max_examples=80, stateful_step_count=50, deadline=None)
+
+
+def test_stale_recency_ticks_stay_bounded_under_hits_alone() -> None:
+    # hits leave their old tick behind (stale); a cache that only reads must not grow
+    config = CacheConfig(capacity=50, ttl=1e9)
+    state = cache_empty()
+    for i in range(50):
+        state = cache_put(config, state, i, i, 0.0)
+    for round_ in range(40):
+        for i in range(50):
+            state, got = cache_get(config, state, (i * 7 + round_) % 50, 1.0)
+            assert got == (i * 7 + round_) % 50
+        assert len(state.order) <= 2 * len(state.entries) + 64
+    assert cache_problem(state) is None
+    # and eviction still removes the least recently used, skipping every stale tick
+    state, _ = cache_get(config, state, 3, 2.0)
+    lru = cache_keys(state)[0]
+    state = cache_put(config, state, "new", 0, 2.0)
+    assert lru not in cache_keys(state)
+    assert 3 in cache_keys(state)
+    assert cache_size(state) == 50

@@ -120,6 +120,7 @@ _OPEN: Final = BreakerMode.OPEN
 _HALF_OPEN: Final = BreakerMode.HALF_OPEN
 
 _E = BreakerEvent
+_SUCCESS: Final = Outcome.SUCCESS
 
 TRANSITIONS: Final = MappingProxyType(
     {
@@ -238,6 +239,8 @@ def breaker_record(
     config: BreakerConfig, state: BreakerState, outcome: Outcome, now: float
 ) -> BreakerState:
     """Fold the outcome of an admitted call into the state."""
+    if outcome is _SUCCESS and state.mode is _CLOSED and not state.failures:
+        return state  # the common case, (CLOSED, SUCCESS) with nothing to reset: no change
     event = _event(config, state, outcome)
     mode = state.mode
     nxt = TRANSITIONS[mode, event]

@@ -13,19 +13,23 @@ is expired once ``now >= expires_at`` (so it is served during ``[put time, put t
 Structure (all persistent, so an old state stays valid and unchanged forever)::
 
     entries : Map[key, (value, expires_at, tick)]   the cached values
-    order   : Map[tick, key]                         recency: a smaller tick is older
+    order   : Map[tick, key]                         recency: a smaller tick is older (a
+                                                     tick whose key's entry has moved on is stale)
     tick    : int                                    the next tick to hand out (only grows)
     low     : int                                    no live tick is below it (only grows)
     hits, misses, evictions, expirations    the counters (``stats`` gives them as one value)
 
-Each put and each get-hit stamps its entry with a fresh tick (deleting the old tick from
-``order``), so ``order`` holds exactly one tick per entry and its smallest tick is the least
-recently used entry. Eviction finds that tick by scanning upward from ``low``; the scan skips
-ticks that are gone and ``low`` never moves back, so over a run each tick is passed at most
-once: eviction costs amortised O(1) map operations. ``immutables.Map`` is a HAMT, so every
+Each put and each get-hit stamps its entry with a fresh tick and adds it to ``order``; the old
+tick is left behind, *stale* (it no longer matches its key's entry), rather than deleted: that
+saves one map write per hit, the one on a cold path. The eviction scan goes upward from
+``low``, dropping stale and absent ticks as it passes them, to the smallest live tick: the
+least recently used entry. ``low`` never moves back, so over a run each tick is passed at most
+once: eviction costs amortised O(1) map operations. Stale ticks are bounded: once ``order``
+holds more than twice the entries (plus a slack of 64), it is rebuilt from the entries, O(n)
+after at least n re-stamps, so O(1) amortised. ``immutables.Map`` is a HAMT, so every
 ``set``/``delete``/``get`` is O(log32 n) and shares all untouched nodes with the previous
-version: no transition ever copies the whole map. (The amortisation is per line of history:
-replaying an eviction from the same old state repeats its scan.)
+version: no transition copies the whole map but that occasional rebuild. (The amortisation is
+per line of history: replaying an eviction from the same old state repeats its scan.)
 
 Transition table (``L`` is the least recently used entry; "expired" means
 ``now >= expires_at``; "-" means no change)::
@@ -152,6 +156,8 @@ class Miss(enum.Enum):
 
 MISS: Final = Miss.MISS
 
+_SLACK: Final = 64  # stale ticks always allowed, so small caches never rebuild
+
 _EMPTY: Final[CacheState[Any, Any]] = CacheState(immutables.Map(), immutables.Map(), 0, 0)
 
 
@@ -192,7 +198,9 @@ def cache_get(
         ), entry[_VALUE]
     value = entry[_VALUE]
     entries = s.entries.set(key, (value, entry[_EXPIRES], tick))
-    order = s.order.delete(entry[_TICK]).set(tick, key)
+    # The old tick stays in ``order``, stale: the eviction scan drops it when it gets there
+    # (one map write fewer per hit, and the write it saves is the one on a cold path).
+    order = _compacted(s.order.set(tick, key), entries)
     return CacheState(
         entries, order, tick + 1, s.low, s.hits + 1, s.misses, s.evictions, s.expirations
     ), value
@@ -226,11 +234,8 @@ def cache_put(
     entries = state.entries
     order = state.order
     tick = state.tick
-    old = entries.get(key)
-    if old is not None:
-        order = order.delete(old[_TICK])
     entries = entries.set(key, (value, expires_at, tick))
-    order = order.set(tick, key)
+    order = _compacted(order.set(tick, key), entries)  # a replaced entry's old tick: stale
     tick += 1
     capacity = config.capacity
     if len(entries) <= capacity:
@@ -249,7 +254,13 @@ def cache_put(
     evictions = state.evictions
     expirations = state.expirations
     while len(entries) > capacity:
-        while low < tick and low not in order:
+        while low < tick:
+            candidate = order.get(low)
+            if candidate is not None:
+                live = entries.get(candidate)
+                if live is not None and live[_TICK] == low:
+                    break
+                order = order.delete(low)  # stale: its entry was re-stamped or removed
             low += 1
         if low >= tick:  # only an inconsistent, hand-made state gets here (see cache_problem)
             break
@@ -306,9 +317,25 @@ def cache_purge_expired(state: CacheState[K, V], now: float) -> CacheState[K, V]
     )
 
 
+def _compacted(
+    order: immutables.Map[int, K], entries: immutables.Map[K, Entry[V]]
+) -> immutables.Map[int, K]:
+    """``order`` without its stale ticks once they outnumber the entries (plus slack):
+    a rebuild costs O(n) and comes after at least n re-stamps, so O(1) amortised, and
+    ``order`` never holds more than about twice the entries."""
+    if len(order) <= 2 * len(entries) + _SLACK:
+        return order
+    return immutables.Map((entry[_TICK], key) for key, entry in entries.items())
+
+
 def cache_keys(state: CacheState[K, V]) -> tuple[K, ...]:
     """The keys held, least recently used first (expired ones included). O(n log n)."""
-    return tuple(key for _, key in sorted(state.order.items()))
+    entries = state.entries
+    return tuple(
+        key
+        for tick, key in sorted(state.order.items())
+        if (live := entries.get(key)) is not None and live[_TICK] == tick
+    )
 
 
 def cache_problem(state: CacheState[Any, Any]) -> str | None:
@@ -316,8 +343,8 @@ def cache_problem(state: CacheState[Any, Any]) -> str | None:
 
     O(n). Use it on a state loaded with ``from_plain`` from a store you don't fully trust.
     """
-    if len(state.entries) != len(state.order):
-        return f"{len(state.entries)} entries but {len(state.order)} recency ticks"
+    if len(state.order) < len(state.entries):
+        return f"{len(state.entries)} entries but only {len(state.order)} recency ticks"
     if state.low < 0 or state.tick < state.low:
         return f"watermarks out of order: low={state.low}, tick={state.tick}"
     for key, entry in state.entries.items():
