@@ -6,8 +6,9 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from returns.result import Failure, Success
 
 import hf_pure as hf
@@ -16,7 +17,7 @@ from hf_pure.reliability.settings import Settings, rollback, settings_start, upd
 
 
 def _positive(_: object, a: attrs.Attribute[Any], v: Any) -> None:
-    if isinstance(v, bool) or not isinstance(v, int | float) or v <= 0:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0:  # NaN too
         raise ValueError(f"{a.name}: must be a positive number, got {v!r}")
 
 
@@ -108,3 +109,58 @@ def test_version_counts_accepted_updates_only(rates: list[float]) -> None:
         assert (rate > 0) == isinstance(out, Success)
     assert s.version == 1 + accepted
     assert len(s.history) == min(accepted, 10)
+
+
+class SettingsMachine(RuleBasedStateMachine):
+    """Settings against the obvious model: the current value and a list of earlier ones
+    (newest first, at most ``limit``), a version counter."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.settings = settings_start(Conf(), limit=4)
+        self.current = Conf()
+        self.earlier: list[Conf] = []
+        self.version = 1
+
+    def _accepted(self, value: Conf) -> None:
+        self.earlier = [self.current, *self.earlier][:4]
+        self.current = value
+        self.version += 1
+
+    @rule(rate=st.floats(min_value=-2, max_value=50) | st.just(float("nan")))
+    def change_rate(self, rate: float) -> None:
+        out = update(self.settings, {"rate": rate})
+        if rate > 0:
+            self.settings = out.unwrap()
+            self._accepted(Conf(self.current.inner, rate))
+        else:
+            assert isinstance(out, Failure)  # refused: nothing changes
+
+    @rule(threshold=st.integers(min_value=-1, max_value=9))
+    def change_threshold(self, threshold: int) -> None:
+        out = update(self.settings, {"inner.threshold": threshold})
+        if threshold > 0:
+            self.settings = out.unwrap()
+            self._accepted(Conf(Inner(threshold, self.current.inner.timeout), self.current.rate))
+        else:
+            assert isinstance(out, Failure)
+
+    @rule()
+    def go_back(self) -> None:
+        out = rollback(self.settings)
+        if self.earlier:
+            self.settings = out.unwrap()
+            self.current = self.earlier.pop(0)
+            self.version += 1
+        else:
+            assert isinstance(out, Failure)
+
+    @invariant()
+    def matches_the_model(self) -> None:
+        assert self.settings.value == self.current
+        assert self.settings.version == self.version
+        assert self.settings.history == tuple(self.earlier)
+
+
+TestSettingsMachine = SettingsMachine.TestCase
+TestSettingsMachine.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
