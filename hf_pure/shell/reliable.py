@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, Protocol, TypeVar
 
 from returns.result import Failure, Result, Success
@@ -179,8 +179,10 @@ class ReliableRunner:
     def settings(self) -> Settings[Policy]:
         return self._settings
 
-    async def run(self, request: Request[T]) -> Result[T, HfError]:
-        return await _drive(self.runner, self, request, self._clock, self._sleep)
+    def run(self, request: Request[T]) -> Coroutine[Any, Any, Result[T, HfError]]:
+        """``await reliable.run(request)``: the request under the policy (one coroutine: the
+        loop's own, not one wrapped around it)."""
+        return _drive(self.runner, self, request, self._clock, self._sleep)
 
     def snapshot(self) -> ReliabilityState:
         """The state as it is now (a frozen value: later calls don't change it)."""
