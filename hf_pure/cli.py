@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import TextIO
+from typing import Any, TextIO
 
 from returns.result import Failure, Success
 from toolz import pipe
@@ -193,8 +194,44 @@ async def demo() -> int:
             case Success(answer) if answer.tool_calls:
                 call = answer.tool_calls[0]
                 _print(f"   {call.name}({call.arguments})")
+
+        await _demo_reliability(runner, emu, request)
     _print("\nDone. The whole test suite: scripts/test")
     return EXIT_OK
+
+
+async def _demo_reliability(runner: hf.Runner, emu: Any, request: hf.ChatRequest) -> None:
+    """Part 5 of the demo: the reliability layer, opted in around the same runner."""
+    from hf_pure.testing import Fault
+
+    _print("\n5. Reliability, opted in: pure state machines around the same runner:")
+    policy = hf.Policy(retry=hf.RetryPolicy(max_attempts=3, base=0.05, cap=0.2))
+    reliable = hf.ReliableRunner(runner, policy)
+    emu.script("chat", Fault.status(429, headers={"Retry-After": "1"}))
+    started = time.monotonic()
+    match await reliable.run(request):
+        case Success(_):
+            waited = time.monotonic() - started
+            _print(f"   a 429 with Retry-After: 1 was waited out ({waited:.1f} s), then answered")
+    emu.always("chat", Fault.status(500, {"error": "upstream down"}))
+    for _ in range(2):  # 3 attempts each: 6 failures, past the breaker's threshold of 5
+        await reliable.run(request)
+    before = len(emu.requests)
+    match await reliable.run(request):
+        case Failure(hf.CircuitOpen(until=until)):
+            sent = len(emu.requests) - before
+            _print(
+                f"   after repeated 500s the circuit is open: refused locally ({sent} requests "
+                f"sent), a trial goes through in {until - time.monotonic():.0f} s"
+            )
+    emu.clear()
+    state = reliable.snapshot()
+    p50, _, p99 = hf.quantiles(state.metrics)
+    _print(
+        f"   the state is a value: {sum(state.metrics.requests.values())} attempts recorded, "
+        f"p50 {(p50 or 0) * 1000:.1f} ms, p99 {(p99 or 0) * 1000:.1f} ms, breaker "
+        f"{state.breakers[request.model].mode.value}"
+    )
 
 
 def _serve(args: argparse.Namespace) -> int:
