@@ -66,6 +66,9 @@ def test_demo_runs_clean() -> None:
         "a cut stream keeps",
         "not found (HTTP 404)",
         "get_weather(",
+        "was waited out",
+        "the circuit is open: refused locally (0 requests sent)",
+        "breaker open",
     ):
         assert expected in done.stdout
 
