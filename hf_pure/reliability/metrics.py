@@ -137,8 +137,10 @@ def bucket_value(index: int) -> float:
     return float(GAMMA**index * _REPRESENTATIVE)
 
 
-def histogram_add(h: Histogram, value: float) -> Histogram:
-    """``h`` with one more value (clamped to ``[0, MAX_VALUE]``; NaN counts as 0)."""
+def _place(value: float, n: int, lo: float, hi: float) -> tuple[int, float, float, float]:
+    """Where one more value goes in a histogram of ``n`` values spanning ``[lo, hi]``: its
+    bucket, the value as recorded (clamped to ``[0, MAX_VALUE]``; NaN counts as 0) and the
+    new span."""
     if value > MIN_VALUE:
         if value < MAX_VALUE:
             i = _ceil(_log(value) * _INV_LOG_GAMMA)
@@ -153,19 +155,21 @@ def histogram_add(h: Histogram, value: float) -> Histogram:
         if not value >= 0.0:  # negative or NaN
             value = 0.0
         i = INDEX_MIN
+    if not n:
+        return i, value, value, value
+    if value < lo:
+        return i, value, value, hi
+    if value > hi:
+        return i, value, lo, value
+    return i, value, lo, hi
+
+
+def histogram_add(h: Histogram, value: float) -> Histogram:
+    """``h`` with one more value (clamped to ``[0, MAX_VALUE]``; NaN counts as 0)."""
+    i, value, lo, hi = _place(value, h.count, h.min, h.max)
     counts = h.counts
-    n = h.count
-    if n:
-        lo = h.min
-        hi = h.max
-        if value < lo:
-            lo = value
-        elif value > hi:
-            hi = value
-    else:
-        lo = hi = value
     return Histogram(
-        counts.set(i, counts.get(i, 0) + 1), n + 1, h.sum_ns + int(value * _NS + 0.5), lo, hi
+        counts.set(i, counts.get(i, 0) + 1), h.count + 1, h.sum_ns + int(value * _NS + 0.5), lo, hi
     )
 
 
@@ -244,15 +248,53 @@ class Metrics(Value):
     """Everything recorded so far. Build from ``EMPTY`` with ``metrics_record`` or ``merge``.
 
     ``requests`` maps ``(model, endpoint, kind)`` to a count; ``window`` maps ``sec % 60`` to
-    the slot of the newest second seen with that residue.
+    the slot of the newest second seen with that residue. The latency histogram's fields are
+    kept inline (``latency_*``), so that recording a request builds one value, not two;
+    ``latency`` gives them as a :class:`Histogram`.
     """
 
     requests: immutables.Map[Key, int] = attrs.field(factory=immutables.Map)
     cache_hits: int = 0
     bytes_sent: int = 0
     bytes_received: int = 0
-    latency: Histogram = EMPTY_HISTOGRAM
     window: immutables.Map[int, Slot] = attrs.field(factory=immutables.Map)
+    latency_counts: immutables.Map[int, int] = attrs.field(factory=immutables.Map)
+    latency_count: int = 0
+    latency_sum_ns: int = 0
+    latency_min: float = 0.0
+    latency_max: float = 0.0
+
+    @property
+    def latency(self) -> Histogram:
+        return Histogram(
+            self.latency_counts,
+            self.latency_count,
+            self.latency_sum_ns,
+            self.latency_min,
+            self.latency_max,
+        )
+
+
+def _with_latency(
+    requests: immutables.Map[Key, int],
+    cache_hits: int,
+    bytes_sent: int,
+    bytes_received: int,
+    window: immutables.Map[int, Slot],
+    h: Histogram,
+) -> Metrics:
+    return Metrics(
+        requests,
+        cache_hits,
+        bytes_sent,
+        bytes_received,
+        window,
+        h.counts,
+        h.count,
+        h.sum_ns,
+        h.min,
+        h.max,
+    )
 
 
 EMPTY: Final[Metrics] = Metrics()
@@ -308,16 +350,28 @@ def metrics_add(
             m.cache_hits + 1,
             m.bytes_sent + sent,
             m.bytes_received + received,
-            m.latency,
             window,
+            m.latency_counts,
+            m.latency_count,
+            m.latency_sum_ns,
+            m.latency_min,
+            m.latency_max,
         )
+    # histogram_add on the Metrics' own fields (this runs once per request)
+    n = m.latency_count
+    i, value, lo, hi = _place(latency, n, m.latency_min, m.latency_max)
+    counts = m.latency_counts
     return Metrics(
         requests,
         m.cache_hits,
         m.bytes_sent + sent,
         m.bytes_received + received,
-        histogram_add(m.latency, latency),
         window,
+        counts.set(i, counts.get(i, 0) + 1),
+        n + 1,
+        m.latency_sum_ns + int(value * _NS + 0.5),
+        lo,
+        hi,
     )
 
 
@@ -342,13 +396,13 @@ def merge(a: Metrics, b: Metrics) -> Metrics:
             mine = window.get(k)
             window[k] = slot if mine is None else _merge_slot(mine, slot)
         merged_window = window.finish()
-    return Metrics(
+    return _with_latency(
         merged_requests,
         a.cache_hits + b.cache_hits,
         a.bytes_sent + b.bytes_sent,
         a.bytes_received + b.bytes_received,
-        histogram_merge(a.latency, b.latency),
         merged_window,
+        histogram_merge(a.latency, b.latency),
     )
 
 

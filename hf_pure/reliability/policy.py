@@ -188,6 +188,7 @@ class Send(Value):
     endpoint: str | None = None
     index: int | None = None
     key: str = ""
+    cacheable: bool = False  # store a success in the cache (decided once, in admit)
 
 
 @attrs.frozen(repr=False)
@@ -243,7 +244,8 @@ def admit(
     names the ones that already failed this request.
     """
     cache = state.cache
-    if policy.cache is not None and _is_cacheable(request):
+    cacheable = policy.cache is not None and _is_cacheable(request)
+    if cacheable and policy.cache is not None:
         cache, found = cache_get(policy.cache, cache, request, now)
         if not isinstance(found, Miss):
             return _with(state, cache=cache), Serve(found)
@@ -281,7 +283,7 @@ def admit(
 
     return (
         ReliabilityState(breakers, bucket, cache, failover, state.metrics, state.rng),
-        Send(endpoint, index, key),
+        Send(endpoint, index, key, cacheable),
     )
 
 
@@ -361,7 +363,7 @@ def record(
     bucket = state.bucket
     if ok:
         value = result.unwrap()
-        if policy.cache is not None and _is_cacheable(request):
+        if decision.cacheable and policy.cache is not None:
             cache = cache_put(policy.cache, cache, request, value, now)
         budget = policy.bucket
         if budget is not None and budget.tokens_per_minute is not None and bucket is not None:
