@@ -119,7 +119,7 @@ def test_config_defaults() -> None:
 
 @pytest.mark.parametrize("capacity", [0, -1, True, 1.5, "3", None])
 def test_config_refuses_bad_capacity(capacity: Any) -> None:
-    with pytest.raises(ValueError, match=r"^capacity: must be a positive integer$"):
+    with pytest.raises(ValueError, match=r"^capacity: must be an integer >= 1$"):
         CacheConfig(capacity=capacity)
 
 

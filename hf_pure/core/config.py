@@ -6,7 +6,6 @@ Constructing one with a bad value raises ``ValueError`` (a programmer error in c
 
 from __future__ import annotations
 
-import math
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,6 +13,7 @@ import attrs
 from returns.result import Failure, Result, Success
 
 from hf_pure._version import __version__
+from hf_pure.core.checks import positive_int, positive_seconds
 from hf_pure.core.errors import InvalidInput
 from hf_pure.core.secret import Secret
 from hf_pure.core.value import Value
@@ -49,18 +49,6 @@ def _check_url(_: object, attribute: attrs.Attribute[str], value: str) -> None:
         raise ValueError(f"{attribute.name}: {problem}")
 
 
-def _check_seconds(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{attribute.name}: must be a number of seconds")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{attribute.name}: must be a positive, finite number of seconds")
-
-
-def _check_positive_int(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{attribute.name}: must be a positive integer")
-
-
 def _check_header_text(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str) or not value or not value.isprintable():
         raise ValueError(f"{attribute.name}: must be non-empty printable text without line breaks")
@@ -70,9 +58,9 @@ def _check_header_text(_: object, attribute: attrs.Attribute[str], value: str) -
 class Limits(Value):
     """Input limits checked before anything is sent."""
 
-    max_input_chars: int = attrs.field(default=1_000_000, validator=_check_positive_int)
-    max_tokens: int = attrs.field(default=8192, validator=_check_positive_int)
-    max_model_id_chars: int = attrs.field(default=200, validator=_check_positive_int)
+    max_input_chars: int = attrs.field(default=1_000_000, validator=positive_int)
+    max_tokens: int = attrs.field(default=8192, validator=positive_int)
+    max_model_id_chars: int = attrs.field(default=200, validator=positive_int)
 
 
 @attrs.frozen(repr=False)
@@ -87,10 +75,10 @@ class ClientConfig(Value):
         default=None, validator=attrs.validators.optional(attrs.validators.instance_of(Secret))
     )
     user_agent: str = attrs.field(default=DEFAULT_USER_AGENT, validator=_check_header_text)
-    connect_timeout: float = attrs.field(default=10.0, validator=_check_seconds)
-    read_timeout: float = attrs.field(default=60.0, validator=_check_seconds)
-    total_timeout: float = attrs.field(default=120.0, validator=_check_seconds)
-    max_connections: int = attrs.field(default=100, validator=_check_positive_int)
+    connect_timeout: float = attrs.field(default=10.0, validator=positive_seconds)
+    read_timeout: float = attrs.field(default=60.0, validator=positive_seconds)
+    total_timeout: float = attrs.field(default=120.0, validator=positive_seconds)
+    max_connections: int = attrs.field(default=100, validator=positive_int)
     limits: Limits = attrs.field(factory=Limits, validator=attrs.validators.instance_of(Limits))
 
     def base_url(self, base: str) -> str:

@@ -63,13 +63,13 @@ from the map again, so the map only holds keys that are failing or recovering.
 from __future__ import annotations
 
 import enum
-import math
 from types import MappingProxyType
 from typing import Final
 
 import attrs
 import immutables
 
+from hf_pure.core.checks import positive_int, positive_seconds
 from hf_pure.core.errors import CircuitOpen
 from hf_pure.core.value import Value
 
@@ -144,26 +144,14 @@ TRANSITIONS: Final = MappingProxyType(
 """(mode, event) -> next mode. A pair that is missing cannot happen."""
 
 
-def _check_count(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{attribute.name}: must be an integer >= 1")
-
-
-def _check_timeout(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{attribute.name}: must be a number of seconds")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{attribute.name}: must be a positive, finite number of seconds")
-
-
 @attrs.frozen(repr=False)
 class BreakerConfig(Value):
     """Thresholds of one breaker (validated: counts >= 1, ``open_timeout`` > 0 and finite)."""
 
-    failure_threshold: int = attrs.field(default=5, validator=_check_count)
-    success_threshold: int = attrs.field(default=2, validator=_check_count)
-    open_timeout: float = attrs.field(default=60.0, validator=_check_timeout)
-    half_open_max_calls: int = attrs.field(default=1, validator=_check_count)
+    failure_threshold: int = attrs.field(default=5, validator=positive_int)
+    success_threshold: int = attrs.field(default=2, validator=positive_int)
+    open_timeout: float = attrs.field(default=60.0, validator=positive_seconds)
+    half_open_max_calls: int = attrs.field(default=1, validator=positive_int)
 
 
 @attrs.frozen(repr=False)

@@ -76,6 +76,7 @@ from typing import Any, Final, Generic, TypeAlias, TypeVar
 import attrs
 import immutables
 
+from hf_pure.core.checks import positive_int, positive_seconds
 from hf_pure.core.value import Value
 
 K = TypeVar("K")
@@ -94,24 +95,12 @@ _TICK: Final = 2
 Entry: TypeAlias = tuple[V, float, int]
 
 
-def _check_capacity(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{attribute.name}: must be a positive integer")
-
-
-def _check_ttl(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{attribute.name}: must be a number of seconds")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{attribute.name}: must be a positive, finite number of seconds")
-
-
 @attrs.frozen(repr=False)
 class CacheConfig(Value):
     """How many entries the cache holds and how long an entry lives by default (seconds)."""
 
-    capacity: int = attrs.field(default=1000, validator=_check_capacity)
-    ttl: float = attrs.field(default=300.0, validator=_check_ttl)
+    capacity: int = attrs.field(default=1000, validator=positive_int)
+    ttl: float = attrs.field(default=300.0, validator=positive_seconds)
 
 
 @attrs.frozen(repr=False)

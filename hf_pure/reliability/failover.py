@@ -69,6 +69,7 @@ from typing import Final, TypeAlias
 
 import attrs
 
+from hf_pure.core.checks import positive_int
 from hf_pure.core.errors import NoHealthyEndpoint
 from hf_pure.core.value import Value
 from hf_pure.reliability.rand import Rng
@@ -167,11 +168,6 @@ def _check_non_negative(_: object, attribute: attrs.Attribute[float], value: flo
         raise ValueError(f"{attribute.name}: must be >= 0 seconds (0: no cooldown)")
 
 
-def _check_threshold(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{attribute.name}: must be an integer >= 1")
-
-
 def _check_bool(_: object, attribute: attrs.Attribute[bool], value: bool) -> None:
     if not isinstance(value, bool):
         raise ValueError(f"{attribute.name}: must be True or False")
@@ -200,7 +196,7 @@ class FailoverConfig(Value):
         validator=_check_strategy,
     )
     window: float = attrs.field(default=60.0, validator=_check_positive)
-    threshold: int = attrs.field(default=5, validator=_check_threshold)
+    threshold: int = attrs.field(default=5, validator=positive_int)
     cooldown: float = attrs.field(default=30.0, validator=_check_non_negative)
     fallback_to_first: bool = attrs.field(default=False, validator=_check_bool)
     latency_alpha: float = attrs.field(default=0.2, validator=_check_alpha)

@@ -33,13 +33,13 @@ log or tell the failover state exactly when it does.
 from __future__ import annotations
 
 import enum
-import math
 import types
 from collections.abc import Iterable
 from typing import Final
 
 import attrs
 
+from hf_pure.core.checks import positive_int, positive_seconds
 from hf_pure.core.http import HttpCall
 from hf_pure.core.value import Value
 
@@ -97,24 +97,12 @@ def probe_healthy(kind: ProbeKind, status: int | None) -> bool:
     return status // 100 in HEALTHY_CLASSES[kind]
 
 
-def _check_threshold(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{attribute.name}: must be a positive integer")
-
-
-def _check_seconds(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{attribute.name}: must be a number of seconds")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{attribute.name}: must be a positive, finite number of seconds")
-
-
 @attrs.frozen(repr=False)
 class HealthConfig(Value):
     """Consecutive failures that make an endpoint unhealthy, and seconds between probes."""
 
-    failure_threshold: int = attrs.field(default=3, validator=_check_threshold)
-    interval: float = attrs.field(default=30.0, validator=_check_seconds)
+    failure_threshold: int = attrs.field(default=3, validator=positive_int)
+    interval: float = attrs.field(default=30.0, validator=positive_seconds)
 
 
 @attrs.frozen(repr=False)

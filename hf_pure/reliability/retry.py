@@ -41,6 +41,7 @@ from typing import Final
 
 import attrs
 
+from hf_pure.core.checks import positive_int
 from hf_pure.core.errors import HfError, is_retryable, server_wait
 from hf_pure.core.value import Value
 
@@ -60,11 +61,6 @@ def _number(name: str, value: object) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{name}: must be finite")
     return float(value)
-
-
-def _check_attempts(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{attribute.name}: must be an integer >= 1")
 
 
 def _check_positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -93,7 +89,7 @@ class RetryPolicy(Value):
     ``deadline`` (seconds since the first attempt started) bounds the whole exchange.
     """
 
-    max_attempts: int = attrs.field(default=3, validator=_check_attempts)
+    max_attempts: int = attrs.field(default=3, validator=positive_int)
     base: float = attrs.field(default=1.0, validator=_check_positive)
     cap: float = attrs.field(default=30.0, validator=_check_positive)
     multiplier: float = attrs.field(default=2.0, validator=_check_multiplier)
