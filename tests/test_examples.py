@@ -42,16 +42,23 @@ async def test_tools(runner: hf.Runner, capsys: pytest.CaptureFixture[str]) -> N
     assert "The tool returned: 18 C" in out
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "hf_pure", *args],
         capture_output=True,
         text=True,
         timeout=60,
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         check=False,
     )
+
+
+def bare_env(home: Path, **extra: str) -> dict[str, str]:
+    """An environment with no token anywhere: an empty home, no HF variables."""
+    return {"PATH": "/usr/bin:/bin", "HOME": str(home), "PYTHONPATH": str(ROOT), **extra}
 
 
 def test_demo_runs_clean() -> None:
@@ -80,16 +87,7 @@ def test_cli_chat_against_the_emulator() -> None:
 
 
 def test_cli_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-m", "hf_pure", "chat", "hi"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        env=env,
-        check=False,
-    )
+    done = run_cli("chat", "hi", env=bare_env(tmp_path), cwd=tmp_path)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert "HF_TOKEN" in done.stderr
@@ -105,20 +103,13 @@ def test_cli_bad_base_url_is_a_clean_error() -> None:
 
 def test_cli_never_prints_the_token(tmp_path: Path) -> None:
     token = "hf_SECRETSECRETSECRET123"
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
-        "HF_TOKEN": token,
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "hf_pure", "chat", "hi", "--router-url", "http://127.0.0.1:9"],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    done = run_cli(
+        "chat",
+        "hi",
+        "--router-url",
+        "http://127.0.0.1:9",
+        env=bare_env(tmp_path, HF_TOKEN=token),
         cwd=tmp_path,
-        env=env,
-        check=False,
     )
     assert done.returncode == 1
     assert "connection failed" in done.stderr

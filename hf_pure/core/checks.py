@@ -22,3 +22,13 @@ def positive_seconds(_: object, attribute: attrs.Attribute[Any], value: float) -
         raise ValueError(f"{attribute.name}: must be a number of seconds")
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{attribute.name}: must be a positive, finite number of seconds")
+
+
+def finite_number(name: str, value: object) -> float:
+    """``value`` as a float when it is a finite number; else ``ValueError("<name>: ...")``.
+    For validators with their own bounds."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name}: must be a number")
+    if not math.isfinite(value):
+        raise ValueError(f"{name}: must be finite")
+    return float(value)

@@ -69,7 +69,7 @@ from typing import Final, TypeAlias
 
 import attrs
 
-from hf_pure.core.checks import positive_int
+from hf_pure.core.checks import finite_number, positive_int, positive_seconds
 from hf_pure.core.errors import NoHealthyEndpoint
 from hf_pure.core.value import Value
 from hf_pure.reliability.rand import Rng
@@ -100,12 +100,6 @@ class Strategy(enum.StrEnum):
     WEIGHTED = "weighted"
 
 
-def _finite(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{name}: must be a finite number")
-    return float(value)
-
-
 def _check_url(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str) or not value or not value.isprintable() or value != value.strip():
         raise ValueError(
@@ -114,7 +108,7 @@ def _check_url(_: object, attribute: attrs.Attribute[str], value: str) -> None:
 
 
 def _check_weight(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if _finite(attribute.name, value) <= 0:
+    if finite_number(attribute.name, value) <= 0:
         raise ValueError(f"{attribute.name}: must be > 0")
 
 
@@ -158,13 +152,8 @@ def _check_strategy(_: object, attribute: attrs.Attribute[Strategy], value: Stra
         raise ValueError(f"{attribute.name}: must be a Strategy")
 
 
-def _check_positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if _finite(attribute.name, value) <= 0:
-        raise ValueError(f"{attribute.name}: must be a positive number of seconds")
-
-
 def _check_non_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if _finite(attribute.name, value) < 0:
+    if finite_number(attribute.name, value) < 0:
         raise ValueError(f"{attribute.name}: must be >= 0 seconds (0: no cooldown)")
 
 
@@ -174,7 +163,7 @@ def _check_bool(_: object, attribute: attrs.Attribute[bool], value: bool) -> Non
 
 
 def _check_alpha(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not 0 < _finite(attribute.name, value) <= 1:
+    if not 0 < finite_number(attribute.name, value) <= 1:
         raise ValueError(f"{attribute.name}: must be in (0, 1]")
 
 
@@ -195,7 +184,7 @@ class FailoverConfig(Value):
         converter=_to_strategy,
         validator=_check_strategy,
     )
-    window: float = attrs.field(default=60.0, validator=_check_positive)
+    window: float = attrs.field(default=60.0, validator=positive_seconds)
     threshold: int = attrs.field(default=5, validator=positive_int)
     cooldown: float = attrs.field(default=30.0, validator=_check_non_negative)
     fallback_to_first: bool = attrs.field(default=False, validator=_check_bool)

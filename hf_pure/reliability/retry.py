@@ -41,7 +41,7 @@ from typing import Final
 
 import attrs
 
-from hf_pure.core.checks import positive_int
+from hf_pure.core.checks import finite_number, positive_int, positive_seconds
 from hf_pure.core.errors import HfError, is_retryable, server_wait
 from hf_pure.core.value import Value
 
@@ -55,28 +55,15 @@ __all__ = [
 ]
 
 
-def _number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{name}: must be a number")
-    if not math.isfinite(value):
-        raise ValueError(f"{name}: must be finite")
-    return float(value)
-
-
-def _check_positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if _number(attribute.name, value) <= 0:
-        raise ValueError(f"{attribute.name}: must be a positive number of seconds")
-
-
 def _check_multiplier(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if _number(attribute.name, value) < 1:
+    if finite_number(attribute.name, value) < 1:
         raise ValueError(f"{attribute.name}: must be >= 1 (the delays must not shrink)")
 
 
 def _check_deadline(
     _: object, attribute: attrs.Attribute[float | None], value: float | None
 ) -> None:
-    if value is not None and _number(attribute.name, value) <= 0:
+    if value is not None and finite_number(attribute.name, value) <= 0:
         raise ValueError(f"{attribute.name}: must be a positive number of seconds, or None")
 
 
@@ -90,8 +77,8 @@ class RetryPolicy(Value):
     """
 
     max_attempts: int = attrs.field(default=3, validator=positive_int)
-    base: float = attrs.field(default=1.0, validator=_check_positive)
-    cap: float = attrs.field(default=30.0, validator=_check_positive)
+    base: float = attrs.field(default=1.0, validator=positive_seconds)
+    cap: float = attrs.field(default=30.0, validator=positive_seconds)
     multiplier: float = attrs.field(default=2.0, validator=_check_multiplier)
     deadline: float | None = attrs.field(default=None, validator=_check_deadline)
 
