@@ -318,6 +318,7 @@ def breaker_outcome(result: Result[Any, HfError]) -> Outcome:
 
 
 def outcome_kind(result: Result[Any, HfError]) -> str:
+    """The metrics' name for a result: "success", or the error's class name."""
     return "success" if isinstance(result, Success) else type(result.failure()).__name__
 
 
@@ -373,7 +374,7 @@ def record(
     metrics = metrics_add(
         state.metrics,
         latency,
-        "success" if ok else type(result.failure()).__name__,
+        outcome_kind(result),
         getattr(request, "model", ""),
         decision.endpoint or "",
         bytes_sent,
