@@ -12,12 +12,15 @@ import sys
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from returns.result import Failure, Success
 from toolz import pipe
 
 import hf_pure as hf
+
+if TYPE_CHECKING:
+    from hf_pure.testing import Emulator
 
 DEFAULT_CHAT_MODEL = "meta-llama/Llama-3.1-8B-Instruct"
 DEFAULT_TGI_MODEL = "bigscience/bloom-560m"
@@ -200,7 +203,7 @@ async def demo() -> int:
     return EXIT_OK
 
 
-async def _demo_reliability(runner: hf.Runner, emu: Any, request: hf.ChatRequest) -> None:
+async def _demo_reliability(runner: hf.Runner, emu: Emulator, request: hf.ChatRequest) -> None:
     """Part 5 of the demo: the reliability layer, opted in around the same runner."""
     from hf_pure.testing import Fault
 

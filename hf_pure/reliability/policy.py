@@ -343,23 +343,7 @@ def record(
     """Feed one attempt's result to every machine."""
     outcome = breaker_outcome(result)
     ok = isinstance(result, Success)
-    breakers = state.breakers
-    if policy.breaker is not None:
-        key = decision.key
-        current = breakers.get(key, _FRESH_BREAKER)
-        breaker = breaker_record(policy.breaker, current, outcome, now)
-        if breaker is not current:  # most successes change nothing
-            breakers = breakers.set(key, breaker)
-    failover = state.failover
-    if policy.failover is not None and failover is not None and decision.index is not None:
-        failover = failover_record(
-            policy.failover,
-            failover,
-            decision.index,
-            outcome is not Outcome.FAILURE,
-            latency if outcome is Outcome.SUCCESS else None,
-            now,
-        )
+    breakers, failover = _endpoint_outcome(policy, state, decision, outcome, latency, now)
     cache = state.cache
     bucket = state.bucket
     if ok:
@@ -390,17 +374,38 @@ def release(
 ) -> ReliabilityState:
     """Undo an admission whose attempt never finished (the caller was cancelled): the breaker
     trial slot and the endpoint's in-flight count are given back; nothing is counted."""
+    breakers, failover = _endpoint_outcome(policy, state, decision, Outcome.IGNORED, None, now)
+    return ReliabilityState(breakers, state.bucket, state.cache, failover, state.metrics, state.rng)
+
+
+def _endpoint_outcome(
+    policy: Policy,
+    state: ReliabilityState,
+    decision: Send,
+    outcome: Outcome,
+    latency: float | None,
+    now: float,
+) -> tuple[immutables.Map[str, BreakerState], FailoverState | None]:
+    """The breaker and failover states after an attempt ended with ``outcome`` (IGNORED: it
+    never finished, so only its trial slot and in-flight count are given back)."""
     breakers = state.breakers
     if policy.breaker is not None:
         key = decision.key
-        breakers = breakers.set(
-            key,
-            breaker_record(policy.breaker, breakers.get(key, _FRESH_BREAKER), Outcome.IGNORED, now),
-        )
+        current = breakers.get(key, _FRESH_BREAKER)
+        breaker = breaker_record(policy.breaker, current, outcome, now)
+        if breaker is not current:  # most successes change nothing
+            breakers = breakers.set(key, breaker)
     failover = state.failover
     if policy.failover is not None and failover is not None and decision.index is not None:
-        failover = failover_record(policy.failover, failover, decision.index, True, None, now)
-    return ReliabilityState(breakers, state.bucket, state.cache, failover, state.metrics, state.rng)
+        failover = failover_record(
+            policy.failover,
+            failover,
+            decision.index,
+            outcome is not Outcome.FAILURE,
+            latency if outcome is Outcome.SUCCESS else None,
+            now,
+        )
+    return breakers, failover
 
 
 def record_hit(state: ReliabilityState, request: Any, now: float) -> ReliabilityState:
