@@ -4,6 +4,7 @@ an ``OrderedDict`` reference model with an injected clock."""
 from __future__ import annotations
 
 import math
+import random
 from collections import OrderedDict
 from typing import Any
 
@@ -106,7 +107,7 @@ def model_contents(model: Model) -> list[tuple[Any, Any, float]]:
 
 def snapshot(state: CacheState[Any, Any]) -> tuple[Any, ...]:
     """Everything in a state, as plain Python containers (independent of the state itself)."""
-    return (dict(state.entries), dict(state.order), state.tick, state.low, state.stats)
+    return (dict(state.entries), dict(state.order), state.head, state.tick, state.low, state.stats)
 
 
 # --------------------------------------------------------------------------- config
@@ -289,6 +290,7 @@ def test_a_repeated_hit_on_the_most_recent_entry_changes_no_map() -> None:
     after, got = cache_get(CFG, state, "k", 1.0)
     assert got == 1
     assert after.entries is state.entries and after.order is state.order
+    assert after.head is state.head
     assert after.tick == state.tick
 
 
@@ -326,18 +328,23 @@ def test_cache_problem_finds_inconsistent_states() -> None:
     good = cache_put(CFG, cache_empty(), "a", 1, 0.0)
     good = cache_put(CFG, good, "b", 2, 0.0)
     assert cache_problem(good) is None
-    no_tick = attrs.evolve(good, order=good.order.delete(0))
-    wrong_key = attrs.evolve(good, order=good.order.set(0, "b"))
+    assert (good.head, good.tick, good.low) == (("a", "b"), 2, 0)
+    lost_slot = attrs.evolve(good, head=("a",))
+    wrong_key = attrs.evolve(good, head=("b", "b"))
+    short_chunk = attrs.evolve(good, order=immutables.Map({7: ("a",)}))
     low_above = attrs.evolve(good, low=1)
-    tick_behind = attrs.evolve(good, tick=1)
+    tick_behind = attrs.evolve(good, tick=1, head=("a",))
+    entry_ahead = attrs.evolve(good, entries=good.entries.set("a", (1, 300.0, 5)))
     low_past_tick = attrs.evolve(good, low=5)
     nan_expiry = attrs.evolve(good, entries=good.entries.set("a", (1, math.nan, 0)))
     negative = attrs.evolve(good, hits=-1)
     for bad, words in [
-        (no_tick, "entries but"),
+        (lost_slot, "newest chunk holds 1 keys"),
         (wrong_key, "does not map"),
-        (low_above, "outside"),
-        (tick_behind, "outside"),
+        (short_chunk, "chunk 7 holds 1 keys"),
+        (low_above, "recency ticks"),
+        (tick_behind, "entries but only 1"),
+        (entry_ahead, "outside"),
         (low_past_tick, "watermarks"),
         (nan_expiry, "NaN"),
         (negative, "negative"),
@@ -348,7 +355,7 @@ def test_cache_problem_finds_inconsistent_states() -> None:
 
 def test_put_on_an_inconsistent_state_does_not_loop_forever() -> None:
     good = cache_put(CacheConfig(capacity=2), cache_empty(), "a", 1, 0.0)
-    bad = attrs.evolve(good, order=immutables.Map())  # the recency order lost its tick
+    bad = attrs.evolve(good, head=("x",))  # the recency order lost a's tick
     out = cache_put(CacheConfig(capacity=1), bad, "b", 2, 0.0)
     assert cache_problem(out) is not None  # it says so, rather than hanging or raising
 
@@ -600,7 +607,8 @@ def test_stale_recency_ticks_stay_bounded_under_hits_alone() -> None:
         for i in range(50):
             state, got = cache_get(config, state, (i * 7 + round_) % 50, 1.0)
             assert got == (i * 7 + round_) % 50
-        assert len(state.order) <= 2 * len(state.entries) + 64
+        assert state.tick - state.low <= 2 * len(state.entries) + 64
+        assert len(state.order) * 32 <= state.tick - state.low
     assert cache_problem(state) is None
     # and eviction still removes the least recently used, skipping every stale tick
     state, _ = cache_get(config, state, 3, 2.0)
@@ -609,3 +617,45 @@ def test_stale_recency_ticks_stay_bounded_under_hits_alone() -> None:
     assert lru not in cache_keys(state)
     assert 3 in cache_keys(state)
     assert cache_size(state) == 50
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_long_runs_across_chunks_and_compactions_match_the_model(seed: int) -> None:
+    # Thousands of ticks: the recency order fills and drops many 32-tick chunks and compacts
+    # repeatedly (the rule-based machine above rarely gets that far); old versions stay intact.
+    rng = random.Random(seed)
+    capacity = rng.choice([2, 3, 17, 32, 33, 70])
+    config = CacheConfig(capacity=capacity, ttl=400.0)
+    model = Model(capacity=capacity, ttl=400.0)
+    state: CacheState[int, int] = cache_empty()
+    keys = range(capacity * 2 + 3)
+    now = 0.0
+    saved: list[tuple[CacheState[int, int], list[tuple[Any, Any, float]]]] = []
+    compactions = 0
+    for step in range(4000):
+        now += rng.random()
+        roll = rng.random()
+        held = list(model.items)
+        reading = step % 1000 >= 800  # a read-only phase: stale slots pile up, then compact
+        key = rng.choice(held) if held and (reading or rng.random() < 0.5) else rng.choice(keys)
+        before = state.tick
+        if reading or roll < 0.6:
+            state, got = cache_get(config, state, key, now)
+            assert got == model.get(key, now)
+        elif roll < 0.95:
+            state = cache_put(config, state, key, step, now)
+            model.put(key, step, now, None)
+        else:
+            state = cache_delete(state, key)
+            model.delete(key)
+        compactions += state.tick > before + 1  # a stamp moves it by one; a compaction more
+        assert contents(state) == model_contents(model)
+        assert state.stats == model.stats()
+        assert state.tick - state.low <= 2 * len(state.entries) + 64 + 32
+        if step % 97 == 0:
+            assert cache_problem(state) is None
+            saved.append((state, contents(state)))
+    assert state.tick > 1500  # many chunks went by
+    assert compactions > 0
+    for old, seen in saved:
+        assert contents(old) == seen
