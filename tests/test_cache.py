@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 import immutables
+import msgspec
 import orjson
 import pytest
 from hypothesis import given, settings
@@ -329,15 +330,15 @@ def test_cache_problem_finds_inconsistent_states() -> None:
     good = cache_put(CFG, good, "b", 2, 0.0)
     assert cache_problem(good) is None
     assert (good.head, good.tick, good.low) == (("a", "b"), 2, 0)
-    lost_slot = attrs.evolve(good, head=("a",))
-    wrong_key = attrs.evolve(good, head=("b", "b"))
-    short_chunk = attrs.evolve(good, order=immutables.Map({7: ("a",)}))
-    low_above = attrs.evolve(good, low=1)
-    tick_behind = attrs.evolve(good, tick=1, head=("a",))
-    entry_ahead = attrs.evolve(good, entries=good.entries.set("a", (1, 300.0, 5)))
-    low_past_tick = attrs.evolve(good, low=5)
-    nan_expiry = attrs.evolve(good, entries=good.entries.set("a", (1, math.nan, 0)))
-    negative = attrs.evolve(good, hits=-1)
+    lost_slot = msgspec.structs.replace(good, head=("a",))
+    wrong_key = msgspec.structs.replace(good, head=("b", "b"))
+    short_chunk = msgspec.structs.replace(good, order=immutables.Map({7: ("a",)}))
+    low_above = msgspec.structs.replace(good, low=1)
+    tick_behind = msgspec.structs.replace(good, tick=1, head=("a",))
+    entry_ahead = msgspec.structs.replace(good, entries=good.entries.set("a", (1, 300.0, 5)))
+    low_past_tick = msgspec.structs.replace(good, low=5)
+    nan_expiry = msgspec.structs.replace(good, entries=good.entries.set("a", (1, math.nan, 0)))
+    negative = msgspec.structs.replace(good, hits=-1)
     for bad, words in [
         (lost_slot, "newest chunk holds 1 keys"),
         (wrong_key, "does not map"),
@@ -355,7 +356,7 @@ def test_cache_problem_finds_inconsistent_states() -> None:
 
 def test_put_on_an_inconsistent_state_does_not_loop_forever() -> None:
     good = cache_put(CacheConfig(capacity=2), cache_empty(), "a", 1, 0.0)
-    bad = attrs.evolve(good, head=("x",))  # the recency order lost a's tick
+    bad = msgspec.structs.replace(good, head=("x",))  # the recency order lost a's tick
     out = cache_put(CacheConfig(capacity=1), bad, "b", 2, 0.0)
     assert cache_problem(out) is not None  # it says so, rather than hanging or raising
 
@@ -390,12 +391,15 @@ def test_state_round_trips_as_json() -> None:
 
 def test_state_from_bad_plain_data_is_a_failure() -> None:
     plain = to_plain(cache_put(CFG, cache_empty(), "a", 1, 0.0))
-    for bad in [
-        {**plain, "extra": 1},
-        {**plain, "entries": [["a", ["not an int", 1.0, 0]]]},
-        {k: v for k, v in plain.items() if k != "tick"},
+    for bad, words in [
+        ({**plain, "extra": 1}, "unknown field(s) extra"),
+        ({**plain, "entries": [["a", ["not an int", 1.0, 0]]]}, "CacheState.entries"),
+        ({k: v for k, v in plain.items() if k != "tick"}, "missing field tick"),
+        ([1, 2], "expected an object for CacheState"),
     ]:
-        assert isinstance(from_plain(CacheState[str, int], bad), Failure), bad
+        out = from_plain(CacheState[str, int], bad)
+        assert isinstance(out, Failure), bad
+        assert words in out.failure().reason, (words, out)
 
 
 # --------------------------------------------------------------------------- properties

@@ -39,6 +39,12 @@ def converter() -> cattrs.Converter:
         lambda t: getattr(t, "__origin__", t) is immutables.Map,
         lambda m: [[conv.unstructure(k), conv.unstructure(v)] for k, v in m.items()],
     )
+    # msgspec Structs (the per-request states, see core/state.py): field by field, with the
+    # field types msgspec resolves (generic parameters included), extra keys refused
+    conv.register_unstructure_hook_func(
+        _is_struct, lambda v: {f: conv.unstructure(getattr(v, f)) for f in v.__struct_fields__}
+    )
+    conv.register_structure_hook_func(_is_struct, lambda data, t: _structure_struct(conv, data, t))
     conv.register_unstructure_hook(bytes, lambda b: base64.b64encode(b).decode("ascii"))
     conv.register_structure_hook(bytes, lambda d, _: _bytes(d))
     conv.register_structure_hook_func(
@@ -46,6 +52,35 @@ def converter() -> cattrs.Converter:
         lambda data, t: _structure_map(conv, data, t),
     )
     return conv
+
+
+def _is_struct(t: Any) -> bool:
+    import msgspec
+
+    origin = getattr(t, "__origin__", t)
+    return isinstance(origin, type) and issubclass(origin, msgspec.Struct)
+
+
+def _structure_struct(conv: cattrs.Converter, data: Any, t: Any) -> Any:
+    import msgspec
+
+    cls = getattr(t, "__origin__", t)
+    if not isinstance(data, dict):
+        raise TypeError(f"expected an object for {cls.__name__}, got {type(data).__name__}")
+    fields = msgspec.structs.fields(t)
+    extra = sorted(set(data) - {f.name for f in fields}, key=str)
+    if extra:
+        raise ValueError(f"{cls.__name__}: unknown field(s) {', '.join(map(str, extra))}")
+    values = {}
+    for f in fields:
+        if f.name in data:
+            try:
+                values[f.name] = conv.structure(data[f.name], f.type)
+            except Exception as exc:
+                raise ValueError(f"{cls.__name__}.{f.name}: {_describe(exc)}") from exc
+        elif f.required:
+            raise ValueError(f"{cls.__name__}: missing field {f.name}")
+    return cls(**values)
 
 
 def _bytes(data: Any) -> bytes:

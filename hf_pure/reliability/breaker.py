@@ -71,6 +71,7 @@ import immutables
 
 from hf_pure.core.checks import positive_int, positive_seconds
 from hf_pure.core.errors import CircuitOpen
+from hf_pure.core.state import State
 from hf_pure.core.value import Value
 
 __all__ = [
@@ -154,8 +155,7 @@ class BreakerConfig(Value):
     half_open_max_calls: int = attrs.field(default=1, validator=positive_int)
 
 
-@attrs.frozen(repr=False)
-class BreakerState(Value):
+class BreakerState(State, frozen=True):
     """The breaker's state. ``opened_at`` is set in OPEN only; ``in_flight`` counts HALF_OPEN
     trials only; ``failures`` counts consecutive CLOSED failures, ``successes`` HALF_OPEN
     successes."""

@@ -46,6 +46,7 @@ from typing import Any, Final
 
 import attrs
 
+from hf_pure.core.state import State
 from hf_pure.core.value import Value
 
 __all__ = [
@@ -120,8 +121,7 @@ class BucketConfig(Value):
         object.__setattr__(self, "_never", Take(TakeKind.NEVER, math.inf, name, reason))
 
 
-@attrs.frozen(repr=False)
-class BucketState(Value):
+class BucketState(State, frozen=True):
     """Levels of the request windows (in order second, minute, hour; set ones only) at
     ``updated_at``, and the token budget's level (None without a budget; below zero is a
     debt)."""
@@ -137,8 +137,7 @@ class TakeKind(enum.StrEnum):
     NEVER = "never"
 
 
-@attrs.frozen(repr=False)
-class Take(Value):
+class Take(State, frozen=True):
     """The answer of ``try_take``: TAKEN; WAIT ``wait`` seconds for ``window``; or NEVER
     (``wait`` is inf) with the ``reason``."""
 

@@ -92,6 +92,7 @@ import attrs
 import immutables
 
 from hf_pure.core.checks import positive_int, positive_seconds
+from hf_pure.core.state import State
 from hf_pure.core.value import Value
 
 K = TypeVar("K")
@@ -129,8 +130,7 @@ class CacheStats(Value):
     expirations: int = 0
 
 
-@attrs.frozen(repr=False)
-class CacheState(Value, Generic[K, V]):
+class CacheState(State, Generic[K, V], frozen=True):
     """The cache's contents and counters; see the module docstring for the fields' meaning.
 
     Built by :func:`cache_empty` and the transitions, never edited in place.

@@ -68,9 +68,11 @@ from types import MappingProxyType
 from typing import Final, TypeAlias
 
 import attrs
+import msgspec
 
 from hf_pure.core.checks import finite_number, positive_int, positive_seconds
 from hf_pure.core.errors import NoHealthyEndpoint
+from hf_pure.core.state import State
 from hf_pure.core.value import Value
 from hf_pure.reliability.rand import Rng
 
@@ -191,8 +193,7 @@ class FailoverConfig(Value):
     latency_alpha: float = attrs.field(default=0.2, validator=_check_alpha)
 
 
-@attrs.frozen(repr=False)
-class EndpointState(Value):
+class EndpointState(State, frozen=True):
     """What is known about one endpoint. Hot state: no validators."""
 
     failures: tuple[float, ...] = ()
@@ -202,14 +203,13 @@ class EndpointState(Value):
     latency: float | None = None
 
 
-@attrs.frozen(repr=False)
-class FailoverState(Value):
+class FailoverState(State, frozen=True):
     """One :class:`EndpointState` per configured endpoint, in order; the round-robin / sticky
     cursor; the random source for the random and weighted strategies."""
 
     endpoints: tuple[EndpointState, ...]
     cursor: int = 0
-    rng: Rng = attrs.field(factory=Rng)
+    rng: Rng = msgspec.field(default_factory=Rng)
 
 
 def failover_start(config: FailoverConfig, seed: int = 0) -> FailoverState:

@@ -58,7 +58,9 @@ from typing import Final
 
 import attrs
 import immutables
+import msgspec
 
+from hf_pure.core.state import State
 from hf_pure.core.value import Value
 
 ALPHA: Final = 0.01
@@ -243,8 +245,7 @@ Slot = tuple[int, int, int, int, int]
 (a plain tuple: it is rebuilt on every record, and a tuple costs a tenth of a class)."""
 
 
-@attrs.frozen(repr=False)
-class Metrics(Value):
+class Metrics(State, frozen=True):
     """Everything recorded so far. Build from ``EMPTY`` with ``metrics_record`` or ``merge``.
 
     ``requests`` maps ``(model, endpoint, kind)`` to a count; ``window`` maps ``sec % 60`` to
@@ -253,12 +254,12 @@ class Metrics(Value):
     ``latency`` gives them as a :class:`Histogram`.
     """
 
-    requests: immutables.Map[Key, int] = attrs.field(factory=immutables.Map)
+    requests: immutables.Map[Key, int] = msgspec.field(default_factory=immutables.Map)
     cache_hits: int = 0
     bytes_sent: int = 0
     bytes_received: int = 0
-    window: immutables.Map[int, Slot] = attrs.field(factory=immutables.Map)
-    latency_counts: immutables.Map[int, int] = attrs.field(factory=immutables.Map)
+    window: immutables.Map[int, Slot] = msgspec.field(default_factory=immutables.Map)
+    latency_counts: immutables.Map[int, int] = msgspec.field(default_factory=immutables.Map)
     latency_count: int = 0
     latency_sum_ns: int = 0
     latency_min: float = 0.0

@@ -37,6 +37,7 @@ from typing import Any, Final
 
 import attrs
 import immutables
+import msgspec
 from returns.result import Result, Success
 
 from hf_pure.core.errors import (
@@ -54,6 +55,7 @@ from hf_pure.core.errors import (
     Timeout,
     Unauthorized,
 )
+from hf_pure.core.state import State
 from hf_pure.core.value import Value
 from hf_pure.reliability.breaker import (
     BreakerConfig,
@@ -123,8 +125,7 @@ class Policy(Value):
     max_wait: float = attrs.field(default=30.0, validator=_max_wait)
 
 
-@attrs.frozen(repr=False)
-class ReliabilityState(Value):
+class ReliabilityState(State, frozen=True):
     """Every machine's state. Machines switched off keep their (unused) slot."""
 
     breakers: immutables.Map[str, BreakerState]
@@ -181,8 +182,7 @@ def _windows(config: BucketConfig) -> tuple[bool, ...]:
 # ------------------------------------------------------------------------------- decisions
 
 
-@attrs.frozen(repr=False)
-class Send(Value):
+class Send(State, frozen=True):
     """Send the request (to ``endpoint`` when failing over; None: the configured URL)."""
 
     endpoint: str | None = None
@@ -191,23 +191,20 @@ class Send(Value):
     cacheable: bool = False  # store a success in the cache (decided once, in admit)
 
 
-@attrs.frozen(repr=False)
-class Serve(Value):
+class Serve(State, frozen=True):
     """Answer from the cache; nothing is sent."""
 
     value: Any
 
 
-@attrs.frozen(repr=False)
-class Wait(Value):
+class Wait(State, frozen=True):
     """The local rate limit: wait this long, then admit again."""
 
     seconds: float
     window: str = ""
 
 
-@attrs.frozen(repr=False)
-class Reject(Value):
+class Reject(State, frozen=True):
     """Don't send: the error says why (CircuitOpen, RateLimitedLocally, NoHealthyEndpoint)."""
 
     error: HfError
@@ -416,7 +413,7 @@ def record_hit(state: ReliabilityState, request: Any, now: float) -> Reliability
 
 
 def _with(state: ReliabilityState, **changes: Any) -> ReliabilityState:
-    return attrs.evolve(state, **changes)
+    return msgspec.structs.replace(state, **changes)
 
 
 # ------------------------------------------------------------------------------- replay

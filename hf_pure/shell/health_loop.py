@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
 import attrs
+import msgspec
 from returns.result import Success
 
 from hf_pure.core.http import HttpCall
@@ -119,7 +120,7 @@ class HealthMonitor:
         def change(state: ReliabilityState) -> ReliabilityState:
             if state.failover is None:
                 return state
-            return attrs.evolve(
+            return msgspec.structs.replace(
                 state, failover=failover_set_health(config, state.failover, target, healthy, now)
             )
 
