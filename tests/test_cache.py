@@ -335,10 +335,12 @@ def test_cache_problem_finds_inconsistent_states() -> None:
     short_chunk = msgspec.structs.replace(good, order=immutables.Map({7: ("a",)}))
     low_above = msgspec.structs.replace(good, low=1)
     tick_behind = msgspec.structs.replace(good, tick=1, head=("a",))
-    entry_ahead = msgspec.structs.replace(good, entries=good.entries.set("a", (1, 300.0, 5)))
+    entry_ahead = msgspec.structs.replace(good, entries=good.entries.set("a", (1, 300.0, 5, "a")))
     low_past_tick = msgspec.structs.replace(good, low=5)
-    nan_expiry = msgspec.structs.replace(good, entries=good.entries.set("a", (1, math.nan, 0)))
+    nan_expiry = msgspec.structs.replace(good, entries=good.entries.set("a", (1, math.nan, 0, "a")))
     negative = msgspec.structs.replace(good, hits=-1)
+    other_key = msgspec.structs.replace(good, entries=good.entries.set("a", (1, 10.0, 0, "b")))
+    short_entry = msgspec.structs.replace(good, entries=good.entries.set("a", (1, 10.0, 0)))  # type: ignore[arg-type]
     for bad, words in [
         (lost_slot, "newest chunk holds 1 keys"),
         (wrong_key, "does not map"),
@@ -349,6 +351,8 @@ def test_cache_problem_finds_inconsistent_states() -> None:
         (low_past_tick, "watermarks"),
         (nan_expiry, "NaN"),
         (negative, "negative"),
+        (other_key, "is not (value, expires_at, tick, 'a')"),
+        (short_entry, "is not (value"),
     ]:
         problem = cache_problem(bad)
         assert problem is not None and words in problem, (bad, problem)
@@ -393,7 +397,7 @@ def test_state_from_bad_plain_data_is_a_failure() -> None:
     plain = to_plain(cache_put(CFG, cache_empty(), "a", 1, 0.0))
     for bad, words in [
         ({**plain, "extra": 1}, "unknown field(s) extra"),
-        ({**plain, "entries": [["a", ["not an int", 1.0, 0]]]}, "CacheState.entries"),
+        ({**plain, "entries": [["a", ["not an int", 1.0, 0, "a"]]]}, "CacheState.entries"),
         ({k: v for k, v in plain.items() if k != "tick"}, "missing field tick"),
         ([1, 2], "expected an object for CacheState"),
     ]:
@@ -663,3 +667,25 @@ def test_long_runs_across_chunks_and_compactions_match_the_model(seed: int) -> N
     assert compactions > 0
     for old, seen in saved:
         assert contents(old) == seen
+
+
+def test_slots_and_map_hold_the_same_key_object_not_the_callers_lookup_key() -> None:
+    # An equal key built anew finds the entry; the recency slots and the map go on holding
+    # the one stored object (so they match by identity, and the lookup object is not kept).
+    put_key, lookup_key = "".join(["ke", "y"]), "".join(["k", "ey"])
+    assert put_key == lookup_key and put_key is not lookup_key
+    config = CacheConfig(capacity=4)
+    state = cache_put(config, cache_empty(), put_key, 1, 0.0)
+    state = cache_put(config, state, "other", 2, 0.0)
+    state, got = cache_get(config, state, lookup_key, 1.0)
+    assert got == 1
+    assert state.head[-1] is put_key
+    assert state.entries[lookup_key][3] is put_key
+    assert all(k is not lookup_key for k in state.entries)
+    # a put under an equal new key replaces the value and the stored object, consistently
+    state = cache_put(config, state, lookup_key, 3, 2.0)
+    stored = next(k for k in state.entries if k == put_key)
+    assert stored is lookup_key and state.entries[put_key][3] is lookup_key
+    assert state.head[-1] is lookup_key
+    assert cache_keys(state) == ("other", "key")
+    assert cache_problem(state) is None
