@@ -3,12 +3,23 @@
 1. One admit + record through the full policy (breaker + bucket + cache lookup and store +
    metrics) against the sum of pybreaker's call, aiolimiter's acquire and a cachetools
    TTLCache get+set, measured here in the same process (target: at most 2x).
-2. The TTL-LRU's get+put at 100k entries against 1k entries (target: at most 2x).
+2. The TTL-LRU's get+put at 100k entries against 1k entries (target: at most 2x), with
+   short string keys and with the requests the policy really caches.
 3. ``ReliableRunner.run`` against ``runner.run`` on the emulator, client CPU per request
    (target: at most +20 %).
 
-Run: ``python benchmarks/reliability.py`` (``pip install -e '.[bench]'`` for the comparison
-libraries; a missing one is reported, not faked).
+The machine's speed drifts by several percent over minutes, so each comparison is made in
+rounds that measure its two sides back to back (ours, then the other); a round gives one
+ratio, and the report is the median of the rounds' ratios with their range (and the median
+of each side's times). Inside a round, 1 and 2 take the best of several runs of each loop
+(``time.process_time``, ``gc.collect()`` before each run, the GC left on while timing). In 2
+each cache size is a steady state in its own process, carrying on from run to run; full GC
+collections stay in the times and are counted (see ``cache_line``). For reference, 2 also
+runs the same steps on cachetools' mutable TTLCache: what the memory hierarchy alone does.
+
+Run: ``python benchmarks/reliability.py`` (``--quick`` for fewer, shorter rounds;
+``pip install -e '.[bench]'`` for the comparison libraries; a missing one is reported, not
+faked).
 """
 
 from __future__ import annotations
@@ -21,22 +32,24 @@ import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from typing import Any
 
 from returns.result import Success
 
 import hf_pure as hf
 from hf_pure.reliability.bucket import BucketConfig
-from hf_pure.reliability.cache import CacheConfig, cache_empty, cache_get, cache_put
+from hf_pure.reliability.cache import CacheConfig
 from hf_pure.reliability.policy import Policy, Send, admit, policy_start, record
 
 sys.path.insert(0, os.path.dirname(__file__))
+from cache_scaling import Steps, Worker, request_hash_is_cached
 from overhead import TOKEN, free_port, start_server
 
 MODEL = "meta-llama/Llama-3.1-8B-Instruct"
 
 
-def best_of(fn: Callable[[], float], repeat: int = 7) -> float:
+def best_of(fn: Callable[[], float], repeat: int) -> float:
     return min(fn() for _ in range(repeat))
 
 
@@ -48,12 +61,19 @@ def per_call(loop: Callable[[int], None], n: int) -> float:
     return (time.process_time() - start) / n
 
 
+def spread(ratios: list[float], fmt: str = ".2f", unit: str = "") -> str:
+    """``(range a-b over N rounds)`` for the rounds' ratios (an en dash between a and b)."""
+    low, high = min(ratios), max(ratios)
+    return f"(range {low:{fmt}}{unit}\u2013{high:{fmt}}{unit} over {len(ratios)} rounds)"
+
+
 # ------------------------------------------------------------------------ 1. admit + record
 
 
-def policy_cost(n: int = 20000) -> float:
-    """One admit + record with breaker, bucket, cache (a cacheable request that misses, then
-    is stored) and metrics; requests cycle through 512 distinct values."""
+def policy_run(n: int) -> Callable[[], float]:
+    """One timed run: CPU seconds per admit + record with breaker, bucket, cache (a cacheable
+    request that misses, then is stored) and metrics; requests cycle through 512 distinct
+    values, from a fresh policy state each run."""
     policy = Policy(
         bucket=BucketConfig(per_second=1e9, per_minute=None, per_hour=None),
         cache=CacheConfig(capacity=256, ttl=300.0),
@@ -71,11 +91,12 @@ def policy_cost(n: int = 20000) -> float:
             if isinstance(decision, Send):
                 state = record(policy, state, request, decision, answer, 0.05, now)
 
-    return best_of(lambda: per_call(loop, n))
+    return lambda: per_call(loop, n)
 
 
-def baseline_cost(n: int = 20000) -> dict[str, float] | str:
-    """pybreaker call + aiolimiter acquire + cachetools TTLCache get+set, each alone."""
+def baseline_runs(n: int) -> dict[str, Callable[[], float]] | str:
+    """One timed run each of pybreaker call, aiolimiter acquire and cachetools TTLCache
+    get+set (CPU seconds per call)."""
     try:
         import aiolimiter
         import cachetools
@@ -109,41 +130,134 @@ def baseline_cost(n: int = 20000) -> dict[str, float] | str:
         return (time.process_time() - start) / count
 
     def limiter_cost() -> float:
+        gc.collect()
         return asyncio.run(limiter_loop(n))
 
     return {
-        "pybreaker call": best_of(lambda: per_call(breaker_loop, n)),
-        "aiolimiter acquire": best_of(limiter_cost),
-        "TTLCache get+set": best_of(lambda: per_call(cache_loop, n)),
+        "pybreaker call": lambda: per_call(breaker_loop, n),
+        "aiolimiter acquire": limiter_cost,
+        "TTLCache get+set": lambda: per_call(cache_loop, n),
     }
+
+
+def policy_section(n: int, rounds: int, repeat: int) -> None:
+    ours_run, bases = policy_run(n), baseline_runs(n)
+    print("\n1. one admit + record through the full policy (breaker, bucket, cache, metrics)")
+    print(f"   CPU per call, median over rounds of (best of {repeat} runs of {n:,} calls)")
+    if isinstance(bases, str):
+        ours = statistics.median(best_of(ours_run, repeat) for _ in range(rounds))
+        print(f"   hf_pure policy              {ours * 1e6:7.2f} us")
+        print(f"   baseline: {bases}")
+        return
+    ours_times: list[float] = []
+    base_times: dict[str, list[float]] = {name: [] for name in bases}
+    ratios: list[float] = []
+    for _ in range(rounds):
+        ours = best_of(ours_run, repeat)
+        costs = {name: best_of(run, repeat) for name, run in bases.items()}
+        ours_times.append(ours)
+        for name, cost in costs.items():
+            base_times[name].append(cost)
+        ratios.append(ours / sum(costs.values()))
+    print(f"   hf_pure policy              {statistics.median(ours_times) * 1e6:7.2f} us")
+    for name, times in base_times.items():
+        print(f"   {name:<27} {statistics.median(times) * 1e6:7.2f} us")
+    sums = [sum(parts) for parts in zip(*base_times.values(), strict=True)]
+    print(f"   sum of the three            {statistics.median(sums) * 1e6:7.2f} us")
+    print(f"   median ratio {statistics.median(ratios):.2f}x {spread(ratios)}, target <= 2x")
 
 
 # ------------------------------------------------------------------------ 2. cache scaling
 
 
-def cache_random_get_put(size: int, n: int = 20000) -> float:
-    """get + put on a full cache of ``size`` entries: a hit on a uniformly random key, and a
-    put of a new key that evicts the oldest (no locality at all: the worst case)."""
-    config = CacheConfig(capacity=size, ttl=1e9)
-    state = cache_empty()
-    for i in range(size):
-        state = cache_put(config, state, i, i, 0.0)
-    keys = [(i * 7919) % size for i in range(n)]
-    full = state
+def cache_rounds(
+    keys: str, spread_hits: bool, pairs: int, rounds: int, repeat: int, impl: str = "hf_pure"
+) -> tuple[list[list[list[Steps]]], list[float]]:
+    """Rounds of ``repeat`` runs of ``pairs`` get+put steps on a full 1k cache, then as many on
+    a full 100k one: per size and round, its runs; and per size, how long one ``gc.collect()``
+    takes in its process.
 
-    def loop(count: int) -> None:
-        s = full
-        for i in range(count):
-            s, _ = cache_get(config, s, keys[i], 1.0)
-            s = cache_put(config, s, size + i, i, 1.0)
+    Each size is a ``cache_scaling.SteadyGetPut`` in its own process (``Worker``), filled once
+    and carried on from run to run and round to round. A separate process per size keeps each
+    size's collections honest: a full collection of the cyclic GC walks every tracked object
+    in the process, so a 100k cache of requests next to the 1k one would slow the 1k side's
+    collections down too.
+    """
+    with ExitStack() as stack:
+        workers = [
+            stack.enter_context(Worker(size, keys, spread_hits, impl).start())
+            for size in (1_000, 100_000)
+        ]
+        for worker in workers:
+            worker.wait()
+        results: list[list[list[Steps]]] = [[], []]
+        for _ in range(rounds):
+            for side, worker in enumerate(workers):
+                results[side].append(worker.run(pairs, repeat))
+    return results, [worker.collect_seconds for worker in workers]
 
-    return best_of(lambda: per_call(loop, n))
+
+def cache_line(
+    label: str, measured: tuple[list[list[list[Steps]]], list[float]], target: bool = True
+) -> None:
+    """Per size and round, the best run's CPU per step, every GC collection included; how
+    many full collections came, and what one costs.
+
+    A full collection comes when the process's allocations say so, and this steady state
+    allocates about as much as it frees, so how often one comes here says little about an
+    application; what one costs, a walk over every tracked object in the process, does.
+    """
+    results, collect = measured
+    best = [[min(run.cpu / run.pairs for run in runs) for runs in side] for side in results]
+    counts = [sum(run.full_gcs for runs in side for run in runs) for side in results]
+    steps = sum(run.pairs for runs in results[0] for run in runs)
+    ratios = [b / a for a, b in zip(*best, strict=True)]
+    text = (
+        f"   {label}1k {statistics.median(best[0]) * 1e6:.2f} us, "
+        f"100k {statistics.median(best[1]) * 1e6:.2f} us: "
+        f"median ratio {statistics.median(ratios):.2f}x {spread(ratios)}"
+    )
+    print(text + (", target <= 2x" if target else ""))
+    print(
+        f"     full GC collections during each size's {steps:,} steps: {counts[0]} at 1k,"
+        f" {counts[1]} at 100k (included); one takes {collect[0] * 1e3:.0f} ms at 1k,"
+        f" {collect[1] * 1e3:.0f} ms at 100k"
+    )
+
+
+def cache_section(rounds: int, repeat: int, pairs: int, request_pairs: int) -> None:
+    print("\n2. TTL-LRU get+put on a full, busy cache: a hit on the entry put a quarter of the")
+    print("   cache ago (an equal key built anew), then a put of a new key that evicts; see")
+    print("   benchmarks/cache_scaling.py. Each size in its own process, carrying on from run")
+    print(f"   to run; CPU per step, median over rounds of (best of {repeat} runs of {pairs:,}")
+    print(f"   steps, {request_pairs:,} with request keys), 1k then 100k in each round")
+    cache_line("string keys:   ", cache_rounds("str", False, pairs, rounds, repeat))
+    cached = "cached" if request_hash_is_cached() else "NOT cached"
+    cache_line(
+        f"request keys ({cached} hashes): ",
+        cache_rounds("request", False, request_pairs, rounds, repeat),
+    )
+    print("   string keys, hits on uniformly random entries of the newest half instead:")
+    cache_line("", cache_rounds("str", True, pairs, rounds, repeat), target=False)
+    print("   reference: the same steps on cachetools.TTLCache (mutable, changed in place),")
+    print("   what the memory hierarchy alone does to a TTL-LRU cache at 100k:")
+    cache_line(
+        "string keys:   ",
+        cache_rounds("str", False, pairs, rounds, repeat, "cachetools"),
+        target=False,
+    )
+    cache_line(
+        "request keys:  ",
+        cache_rounds("request", False, request_pairs, rounds, repeat, "cachetools"),
+        target=False,
+    )
 
 
 # ------------------------------------------------------------------------ 3. the shell
 
 
-async def shell_costs(url: str, requests: int, rounds: int) -> tuple[float, float]:
+async def shell_costs(url: str, requests: int, rounds: int) -> list[tuple[float, float]]:
+    """Per round: client CPU per request through ``runner.run``, then ``ReliableRunner.run``."""
     config = hf.ClientConfig(router_url=url, hub_url=url)
     policy = Policy(bucket=BucketConfig(per_second=1e9, per_minute=None, per_hour=None))
     request = hf.max_tokens(16)(hf.chat(MODEL, [hf.user("Summarise the plot of a story.")]))
@@ -169,61 +283,46 @@ async def shell_costs(url: str, requests: int, rounds: int) -> tuple[float, floa
 
         await cpu(plain, 320)
         await cpu(guarded, 320)
-        plain_samples, guarded_samples = [], []
+        samples = []
         for _ in range(rounds):
-            plain_samples.append(await cpu(plain, requests))
-            guarded_samples.append(await cpu(guarded, requests))
-        return statistics.median(plain_samples), statistics.median(guarded_samples)
+            plain_cost = await cpu(plain, requests)
+            samples.append((plain_cost, await cpu(guarded, requests)))
+        return samples
+
+
+def shell_section(requests: int, rounds: int) -> None:
+    port = free_port()
+    server = start_server(port, 1)
+    try:
+        samples = asyncio.run(shell_costs(f"http://127.0.0.1:{port}", requests, rounds))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    plain = statistics.median(p for p, _ in samples)
+    guarded = statistics.median(g for _, g in samples)
+    extra = [(g / p - 1) * 100 for p, g in samples]
+    print("\n3. client CPU per request on the emulator (concurrency 16), rounds of")
+    print(
+        f"   {requests:,} requests through runner.run, then {requests:,} through ReliableRunner.run"
+    )
+    print(
+        f"   runner.run {plain * 1e6:.0f} us, ReliableRunner.run {guarded * 1e6:.0f} us: "
+        f"median overhead {statistics.median(extra):+.0f} % {spread(extra, '+.0f', ' %')}, "
+        "target <= +20 %"
+    )
 
 
 def main() -> None:
     quick = "--quick" in sys.argv
-    n = 5000 if quick else 20000
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cpus")
-
-    ours = policy_cost(n)
-    base = baseline_cost(n)
-    print("\n1. one admit + record through the full policy (breaker, bucket, cache, metrics)")
-    print(f"   hf_pure policy              {ours * 1e6:7.2f} us")
-    if isinstance(base, str):
-        print(f"   baseline: {base}")
+    if quick:
+        policy_section(n=5000, rounds=5, repeat=3)
+        cache_section(rounds=5, repeat=2, pairs=10_000, request_pairs=5_000)
+        shell_section(requests=800, rounds=5)
     else:
-        for name, cost in base.items():
-            print(f"   {name:<27} {cost * 1e6:7.2f} us")
-        total = sum(base.values())
-        print(f"   sum of the three            {total * 1e6:7.2f} us")
-        print(f"   ratio {ours / total:.2f}x (target <= 2x)")
-
-    from cache_scaling import bench_get_put
-
-    small, large = bench_get_put(1000), bench_get_put(100_000)
-    print("\n2. TTL-LRU get+put on a full, busy cache (hits on entries put a quarter of the")
-    print("   cache ago, puts that evict; see benchmarks/cache_scaling.py)")
-    print(
-        f"   1k entries {small * 1e6:.2f} us, 100k entries {large * 1e6:.2f} us: "
-        f"{large / small:.2f}x (target <= 2x)"
-    )
-    small, large = cache_random_get_put(1000, n), cache_random_get_put(100_000, n)
-    print(
-        f"   uniformly random hits instead: 1k {small * 1e6:.2f} us, 100k {large * 1e6:.2f} us:"
-        f" {large / small:.2f}x (mostly CPython's cyclic GC walking fresh HAMT nodes;"
-        " see docs/benchmarks.md)"
-    )
-
-    port = free_port()
-    server = start_server(port, 1)
-    try:
-        plain, guarded = asyncio.run(
-            shell_costs(f"http://127.0.0.1:{port}", 800 if quick else 2000, 3 if quick else 5)
-        )
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-    print("\n3. client CPU per request on the emulator (concurrency 16)")
-    print(
-        f"   runner.run {plain * 1e6:.0f} us, ReliableRunner.run {guarded * 1e6:.0f} us: "
-        f"+{(guarded / plain - 1) * 100:.0f} % (target <= +20 %)"
-    )
+        policy_section(n=20000, rounds=9, repeat=5)
+        cache_section(rounds=9, repeat=3, pairs=20_000, request_pairs=10_000)
+        shell_section(requests=2000, rounds=9)
 
 
 if __name__ == "__main__":
