@@ -101,18 +101,20 @@ KEYS: dict[str, Callable[[int], Hashable]] = {"str": string_key, "request": requ
 class SteadyGetPut:
     """A full cache of ``size`` entries, kept busy across calls of :meth:`run`.
 
-    Each step is a get that hits, then a put of a new key that evicts the least recently used
-    entry. Only the current version of the state is kept alive (as in the shell's state cell),
-    and each call carries on from where the previous one stopped, so the filled state is built
+    Each step is a get, then a put of a new key that evicts the least recently used entry.
+    Only the current version of the state is kept alive (as in the shell's state cell), and
+    each call carries on from where the previous one stopped, so the filled state is built
     once. Key ``j`` is put at step ``j`` (keys ``0..size-1`` fill the cache); step ``j`` gets
     key ``j - lag``, built anew (an equal key, not the object that was put):
 
-    - ``spread=False``: ``lag = size // 4``: still present (fewer than ``size // 2`` entries
+    - ``hits="quarter"``: ``lag = size // 4``: still present (fewer than ``size // 2`` entries
       can have become more recent since) and not the most recent, so the hit re-stamps it;
-    - ``spread=True``: ``lag`` uniformly random in ``1..size // 2``: a hit on a uniformly
+    - ``hits="spread"``: ``lag`` uniformly random in ``1..size // 2``: a hit on a uniformly
       random one of the newest half of the keys put (the newer ``size // 2`` keys put are
       always present: since key ``j - lag`` was stamped, at most ``2 * (lag - 1)`` entries can
-      have become more recent).
+      have become more recent);
+    - ``hits="miss"``: ``lag = 0``: the get misses (the key is the one about to be put), so a
+      step is a cache-aside miss: look up, miss, store.
 
     Keys are built outside the timed loop, ``chunk`` steps at a time and with the cyclic GC
     paused, so building them is not timed; their allocations still count towards the GC's
@@ -122,11 +124,13 @@ class SteadyGetPut:
     """
 
     def __init__(
-        self, size: int, key: Callable[[int], Hashable] = string_key, spread: bool = False
+        self, size: int, key: Callable[[int], Hashable] = string_key, hits: str = "quarter"
     ) -> None:
+        if hits not in ("quarter", "spread", "miss"):
+            raise ValueError(f"hits: quarter, spread or miss, not {hits!r}")
         self.size = size
         self.key = key
-        self.spread = spread
+        self.hits = hits
         self.config = CacheConfig(capacity=size, ttl=1e9)
         state: CacheState[Hashable, int] = cache_empty()
         for i in range(size):
@@ -137,10 +141,10 @@ class SteadyGetPut:
         self.chunk = 256 if key is string_key else 64  # ~5 GC-tracked objects per request
 
     def _lags(self, count: int) -> list[int]:
-        if self.spread:
+        if self.hits == "spread":
             top = max(self.size // 2, 1)
             return [self.random.randint(1, top) for _ in range(count)]
-        return [max(self.size // 4, 1)] * count
+        return [0 if self.hits == "miss" else max(self.size // 4, 1)] * count
 
     def run(self, pairs: int) -> float:
         """Do ``pairs`` get+put steps; the CPU seconds they took (key building excluded, GC
@@ -172,8 +176,9 @@ class SteadyGetPut:
             first = last
         self.state, self.step = state, end
         after = state.stats
-        hits, evictions = after.hits - before.hits, after.evictions - before.evictions
-        assert hits == pairs and evictions == pairs, (pairs, before, after)
+        found = after.hits - before.hits if self.hits != "miss" else after.misses - before.misses
+        evictions = after.evictions - before.evictions
+        assert found == pairs and evictions == pairs, (pairs, before, after)
         return cpu
 
 
@@ -183,11 +188,11 @@ class SteadyTTLCache(SteadyGetPut):
     no persistent structure involved. A reference, not a target."""
 
     def __init__(
-        self, size: int, key: Callable[[int], Hashable] = string_key, spread: bool = False
+        self, size: int, key: Callable[[int], Hashable] = string_key, hits: str = "quarter"
     ) -> None:
         import cachetools
 
-        super().__init__(1, key, spread)  # the attributes; the tiny persistent cache is unused
+        super().__init__(1, key, hits)  # the attributes; the tiny persistent cache is unused
         self.size = size
         self.random = random.Random(size)
         self.lru: Any = cachetools.TTLCache(maxsize=size, ttl=1e9, timer=lambda: 1.0)
@@ -220,7 +225,8 @@ class SteadyTTLCache(SteadyGetPut):
             cpu += time.process_time() - start
             first = last
         self.step = end
-        assert missed == 0 and len(lru) == self.size, (missed, len(lru))
+        expected = pairs if self.hits == "miss" else 0
+        assert missed == expected and len(lru) == self.size, (missed, len(lru))
         return cpu
 
 
@@ -253,15 +259,15 @@ class Worker:
     :meth:`wait` for them, so that they fill their caches in parallel."""
 
     def __init__(
-        self, size: int, keys: str = "str", spread: bool = False, impl: str = "hf_pure"
+        self, size: int, keys: str = "str", hits: str = "quarter", impl: str = "hf_pure"
     ) -> None:
-        self.size, self.keys, self.spread, self.impl = size, keys, spread, impl
+        self.size, self.keys, self.hits, self.impl = size, keys, hits, impl
         self.collect_seconds = 0.0  # one full gc.collect() in the worker, once filled
         self._process: subprocess.Popen[str] | None = None
 
     def start(self) -> Worker:
         command = [sys.executable, os.path.abspath(__file__), "--serve", str(self.size)]
-        command += [self.keys, "spread" if self.spread else "quarter", self.impl]
+        command += [self.keys, self.hits, self.impl]
         self._process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
         )
@@ -315,7 +321,7 @@ class Worker:
 def serve(size: int, keys: str, hits: str, impl: str = "hf_pure") -> int:
     """The worker's side: fill, warm up, report how long a ``gc.collect()`` takes, then
     answer ``pairs runs`` lines until EOF."""
-    bench = IMPLS[impl](size, KEYS[keys], spread=hits == "spread")
+    bench = IMPLS[impl](size, KEYS[keys], hits)
     bench.run(max(size // 4, 2000))
     gc.collect()
     start = time.process_time()

@@ -173,7 +173,7 @@ def policy_section(n: int, rounds: int, repeat: int) -> None:
 
 
 def cache_rounds(
-    keys: str, spread_hits: bool, pairs: int, rounds: int, repeat: int, impl: str = "hf_pure"
+    keys: str, hits: str, pairs: int, rounds: int, repeat: int, impl: str = "hf_pure"
 ) -> tuple[list[list[list[Steps]]], list[float]]:
     """Rounds of ``repeat`` runs of ``pairs`` get+put steps on a full 1k cache, then as many on
     a full 100k one: per size and round, its runs; and per size, how long one ``gc.collect()``
@@ -187,8 +187,7 @@ def cache_rounds(
     """
     with ExitStack() as stack:
         workers = [
-            stack.enter_context(Worker(size, keys, spread_hits, impl).start())
-            for size in (1_000, 100_000)
+            stack.enter_context(Worker(size, keys, hits, impl).start()) for size in (1_000, 100_000)
         ]
         for worker in workers:
             worker.wait()
@@ -233,24 +232,27 @@ def cache_section(rounds: int, repeat: int, pairs: int, request_pairs: int) -> N
     print("   benchmarks/cache_scaling.py. Each size in its own process, carrying on from run")
     print(f"   to run; CPU per step, median over rounds of (best of {repeat} runs of {pairs:,}")
     print(f"   steps, {request_pairs:,} with request keys), 1k then 100k in each round")
-    cache_line("string keys:   ", cache_rounds("str", False, pairs, rounds, repeat))
+    cache_line("string keys:   ", cache_rounds("str", "quarter", pairs, rounds, repeat))
     cached = "cached" if request_hash_is_cached() else "NOT cached"
     cache_line(
         f"request keys ({cached} hashes): ",
-        cache_rounds("request", False, request_pairs, rounds, repeat),
+        cache_rounds("request", "quarter", request_pairs, rounds, repeat),
     )
-    print("   string keys, hits on uniformly random entries of the newest half instead:")
-    cache_line("", cache_rounds("str", True, pairs, rounds, repeat), target=False)
+    print("   other patterns, not the target's: string keys, hits on uniformly random entries")
+    print("   of the newest half instead:")
+    cache_line("", cache_rounds("str", "spread", pairs, rounds, repeat), target=False)
+    print("   request keys, a miss then a put of that key (cache-aside, as in the policy):")
+    cache_line("", cache_rounds("request", "miss", request_pairs, rounds, repeat), target=False)
     print("   reference: the same steps on cachetools.TTLCache (mutable, changed in place),")
     print("   what the memory hierarchy alone does to a TTL-LRU cache at 100k:")
     cache_line(
         "string keys:   ",
-        cache_rounds("str", False, pairs, rounds, repeat, "cachetools"),
+        cache_rounds("str", "quarter", pairs, rounds, repeat, "cachetools"),
         target=False,
     )
     cache_line(
         "request keys:  ",
-        cache_rounds("request", False, request_pairs, rounds, repeat, "cachetools"),
+        cache_rounds("request", "quarter", request_pairs, rounds, repeat, "cachetools"),
         target=False,
     )
 
