@@ -29,7 +29,7 @@ import random
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -146,15 +146,10 @@ class SteadyGetPut:
             return [self.random.randint(1, top) for _ in range(count)]
         return [0 if self.hits == "miss" else max(self.size // 4, 1)] * count
 
-    def run(self, pairs: int) -> float:
-        """Do ``pairs`` get+put steps; the CPU seconds they took (key building excluded, GC
-        collections included)."""
-        config, key = self.config, self.key
-        # Hold the state in a local only: a reference to the run's first version would keep
-        # its nodes alive (and the GC busy promoting the new ones) all through the run.
-        state, self.state = self.state, cache_empty()
-        before = state.stats
-        cpu = 0.0
+    def _chunks(self, pairs: int) -> Iterator[tuple[int, list[Hashable], list[Hashable]]]:
+        """The next ``pairs`` steps, ``chunk`` at a time: ``(first step, keys to get, keys to
+        put)``, built with the cyclic GC paused (see the class docstring)."""
+        key = self.key
         first = self.step
         end = first + pairs
         while first < end:
@@ -168,13 +163,26 @@ class SteadyGetPut:
             finally:
                 if enabled:
                     gc.enable()
+            yield first, got, put
+            first = last
+        self.step = end
+
+    def run(self, pairs: int) -> float:
+        """Do ``pairs`` get+put steps; the CPU seconds they took (key building excluded, GC
+        collections included)."""
+        config = self.config
+        # Hold the state in a local only: a reference to the run's first version would keep
+        # its nodes alive (and the GC busy promoting the new ones) all through the run.
+        state, self.state = self.state, cache_empty()
+        before = state.stats
+        cpu = 0.0
+        for first, got, put in self._chunks(pairs):
             start = time.process_time()
-            for j, got_key, put_key in zip(range(first, last), got, put, strict=True):
+            for j, got_key, put_key in zip(range(first, first + len(put)), got, put, strict=True):
                 state, _ = cache_get(config, state, got_key, 1.0)
                 state = cache_put(config, state, put_key, j, 1.0)
             cpu += time.process_time() - start
-            first = last
-        self.state, self.step = state, end
+        self.state = state
         after = state.stats
         found = after.hits - before.hits if self.hits != "miss" else after.misses - before.misses
         evictions = after.evictions - before.evictions
@@ -201,30 +209,16 @@ class SteadyTTLCache(SteadyGetPut):
         self.step = size
 
     def run(self, pairs: int) -> float:
-        lru, key = self.lru, self.key
+        lru = self.lru
         cpu = 0.0
         missed = 0
-        first = self.step
-        end = first + pairs
-        while first < end:
-            last = min(first + self.chunk, end)
-            lags = self._lags(last - first)
-            enabled = gc.isenabled()
-            gc.disable()
-            try:
-                got = [key(j - lag) for j, lag in zip(range(first, last), lags, strict=True)]
-                put = [key(j) for j in range(first, last)]
-            finally:
-                if enabled:
-                    gc.enable()
+        for first, got, put in self._chunks(pairs):
             start = time.process_time()
-            for j, got_key, put_key in zip(range(first, last), got, put, strict=True):
+            for j, got_key, put_key in zip(range(first, first + len(put)), got, put, strict=True):
                 if lru.get(got_key) is None:
                     missed += 1
                 lru[put_key] = j
             cpu += time.process_time() - start
-            first = last
-        self.step = end
         expected = pairs if self.hits == "miss" else 0
         assert missed == expected and len(lru) == self.size, (missed, len(lru))
         return cpu

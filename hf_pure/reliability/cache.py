@@ -217,15 +217,7 @@ def cache_get(
     # The old tick's slot stays behind, stale: the eviction scan passes it when it gets there.
     key = entry[_KEY]  # the key object stored: the map and the slots then compare by identity
     entries = s.entries.set(key, (value, entry[_EXPIRES], tick, key))
-    head = (*s.head, key)
-    order = s.order
-    if len(head) == _CHUNK:
-        order = order.set(tick >> _SHIFT, head)
-        head = ()
-    tick += 1
-    low = s.low
-    if tick - low > 2 * len(entries) + _SLACK:
-        entries, order, head, tick, low = _compacted(entries, order, head, tick, low)
+    entries, order, head, tick, low = _stamped(entries, s.order, s.head, tick, s.low, key)
     return CacheState(
         entries, order, head, tick, low, s.hits + 1, s.misses, s.evictions, s.expirations
     ), value
@@ -261,15 +253,9 @@ def cache_put(
     entries = before.set(key, (value, expires_at, tick, key))
     if len(entries) == len(before):  # a replacement (its old slot goes stale): the map kept
         entries = before.delete(key).set(key, (value, expires_at, tick, key))  # the old key
-    head = (*state.head, key)
-    order = state.order
-    if len(head) == _CHUNK:
-        order = order.set(tick >> _SHIFT, head)
-        head = ()
-    tick += 1
-    low = state.low
-    if tick - low > 2 * len(entries) + _SLACK:
-        entries, order, head, tick, low = _compacted(entries, order, head, tick, low)
+    entries, order, head, tick, low = _stamped(
+        entries, state.order, state.head, tick, state.low, key
+    )
     capacity = config.capacity
     if len(entries) <= capacity:
         return CacheState(
@@ -334,6 +320,29 @@ def cache_purge_expired(state: CacheState[K, V], now: float) -> CacheState[K, V]
         entries.finish(), s.order, s.head, s.tick, s.low, s.hits, s.misses, s.evictions,
         s.expirations + len(dead),
     )  # fmt: skip
+
+
+def _stamped(
+    entries: immutables.Map[K, Entry[V, K]],
+    order: immutables.Map[int, tuple[K, ...]],
+    head: tuple[K, ...],
+    tick: int,
+    low: int,
+    key: K,
+) -> tuple[
+    immutables.Map[K, Entry[V, K]], immutables.Map[int, tuple[K, ...]], tuple[K, ...], int, int
+]:
+    """The recency order once ``key`` (whose entry, in ``entries``, already has ``tick``) is
+    appended as the newest slot, and ``tick`` handed out: ``head`` joins ``order`` when full,
+    and too many stale slots make a compaction."""
+    head = (*head, key)
+    if len(head) == _CHUNK:
+        order = order.set(tick >> _SHIFT, head)
+        head = ()
+    tick += 1
+    if tick - low > 2 * len(entries) + _SLACK:
+        return _compacted(entries, order, head, tick, low)
+    return entries, order, head, tick, low
 
 
 def _slots(
