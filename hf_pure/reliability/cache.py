@@ -262,31 +262,22 @@ def cache_put(
             entries, order, head, tick, low, state.hits, state.misses, state.evictions,
             state.expirations,
         )  # fmt: skip
-    # Over capacity: remove least recently used entries, scanning up from the watermark.
+    # Over capacity: remove least recently used entries, scanning up from the watermark and
+    # passing stale slots; a chunk leaves ``order`` once the scan has passed all of it.
     evictions = state.evictions
     expirations = state.expirations
     top = tick >> _SHIFT  # the chunk ``head`` holds
-    while len(entries) > capacity:
-        victim: Any = None
-        while low < tick:
-            chunk = low >> _SHIFT
-            keys = head if chunk == top else order.get(chunk)
-            if keys is not None and (low & _MASK) < len(keys):
-                candidate = keys[low & _MASK]
-                live = entries.get(candidate)
-                if live is not None and live[_TICK] == low:
-                    victim = live
-                    break
-            low += 1
-            if not low & _MASK and chunk in order:  # the scan has passed the whole chunk
-                order = order.delete(chunk)
-        if victim is None:  # only an inconsistent, hand-made state gets here (cache_problem)
-            break
-        if now >= victim[_EXPIRES]:
-            expirations += 1
-        else:
-            evictions += 1
-        entries = entries.delete(candidate)
+    while len(entries) > capacity and low < tick:  # low = tick: a hand-made, broken state
+        chunk = low >> _SHIFT
+        keys = head if chunk == top else order.get(chunk, ())
+        slot = low & _MASK
+        live = entries.get(keys[slot]) if slot < len(keys) else None
+        if live is not None and live[_TICK] == low:  # the least recently used entry
+            if now >= live[_EXPIRES]:
+                expirations += 1
+            else:
+                evictions += 1
+            entries = entries.delete(live[_KEY])
         low += 1
         if not low & _MASK and chunk in order:
             order = order.delete(chunk)
@@ -363,10 +354,15 @@ def _slots(
         t = end
 
 
-def _live(state: CacheState[K, V]) -> Iterator[K]:
+def _live(
+    entries: immutables.Map[K, Entry[V, K]],
+    order: immutables.Map[int, tuple[K, ...]],
+    head: tuple[K, ...],
+    tick: int,
+    low: int,
+) -> Iterator[K]:
     """The keys held, least recently used first."""
-    entries = state.entries
-    for t, key in _slots(state.order, state.head, state.tick, state.low):
+    for t, key in _slots(order, head, tick, low):
         live = entries.get(key)
         if live is not None and live[_TICK] == t:
             yield key
@@ -383,7 +379,7 @@ def _compacted(
 ]:
     """The live entries renumbered, oldest first, from the first multiple of 32 at or above
     ``tick``, so no stale slot is left: O(n), and it comes after at least n re-stamps."""
-    keys = list(_live(CacheState(entries, order, head, tick, low)))
+    keys = list(_live(entries, order, head, tick, low))
     base = (tick + _MASK) & ~_MASK
     with entries.mutate() as renumbered:
         for i, key in enumerate(keys):
@@ -399,7 +395,7 @@ def _compacted(
 
 def cache_keys(state: CacheState[K, V]) -> tuple[K, ...]:
     """The keys held, least recently used first (expired ones included). O(n)."""
-    return tuple(_live(state))
+    return tuple(_live(state.entries, state.order, state.head, state.tick, state.low))
 
 
 def cache_problem(state: CacheState[Any, Any]) -> str | None:
