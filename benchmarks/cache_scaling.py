@@ -26,10 +26,12 @@ import gc
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Hashable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -370,14 +372,56 @@ def bench_one(size: int, what: str, calls: int = CALLS, repeat: int = REPEAT) ->
     return _best(run, repeat) / calls
 
 
+DECADES = (1_000, 10_000, 100_000, 1_000_000)
+
+
+def decades(rounds: int, pairs: int = 20_000) -> None:
+    """How get+put grows with each decade of size, for hf_pure and for cachetools' mutable
+    TTLCache: median CPU per step (best of 3 runs per round) and the median per-round ratio of
+    each size to the one before it."""
+    names = [(impl, size) for impl in IMPLS for size in DECADES]
+    times: dict[tuple[str, int], list[float]] = {name: [] for name in names}
+    with ExitStack() as stack:
+        workers = {
+            name: stack.enter_context(Worker(name[1], "str", "quarter", name[0]).start())
+            for name in names
+        }
+        for worker in workers.values():
+            worker.wait()
+        for r in range(rounds):  # each round in a rotated order
+            for name in names[r % len(names) :] + names[: r % len(names)]:
+                steps = workers[name].run(pairs, 3)
+                times[name].append(min(s.cpu for s in steps) / pairs * 1e6)
+    print(f"get+put, string keys, median of {rounds} rounds; x: against the size before")
+    for impl in IMPLS:
+        cells = [f"{impl:<11}"]
+        for before, size in zip((None, *DECADES), DECADES, strict=False):
+            cell = f"{size:>9,}: {statistics.median(times[impl, size]):6.2f} us"
+            if before is not None:
+                both = zip(times[impl, before], times[impl, size], strict=True)
+                cell += f" ({statistics.median(b / a for a, b in both):.2f}x)"
+            cells.append(cell)
+        print("  ".join(cells))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="fewer repeats (noisier)")
+    parser.add_argument(
+        "--decades",
+        type=int,
+        metavar="ROUNDS",
+        help="instead: get+put at 1k, 10k, 100k and 1M entries (string keys), hf_pure and "
+        "cachetools, each in its own Worker, timed in ROUNDS interleaved rounds",
+    )
     parser.add_argument("--serve", nargs=4, help=argparse.SUPPRESS)  # see Worker
     args = parser.parse_args(argv)
     if args.serve:
         size, keys, hits, impl = args.serve
         return serve(int(size), keys, hits, impl)
+    if args.decades:
+        decades(args.decades)
+        return 0
     repeat = 2 if args.quick else REPEAT
     rows = ["get+put", "get hit", "get miss", "put new (evicts)", "put replace", "put own ttl"]
     rows.append("delete")
