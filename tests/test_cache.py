@@ -689,3 +689,100 @@ def test_slots_and_map_hold_the_same_key_object_not_the_callers_lookup_key() -> 
     assert state.head[-1] is lookup_key
     assert cache_keys(state) == ("other", "key")
     assert cache_problem(state) is None
+
+
+# --------------------------------------------------------------------------- exceptions
+
+
+class Brittle:
+    """A key whose ``__hash__`` or ``__eq__`` raises from one chosen call on, for ``burst``
+    calls (counted over every Brittle key, while ``armed``): a transient failure, or a
+    comparison with a foreign type that keeps failing while a transition tries to undo."""
+
+    calls = 0
+    fail_at = -1
+    burst = 1
+    armed = False
+
+    def __init__(self, name: int) -> None:
+        self.name = name
+
+    def _tick(self) -> None:
+        if Brittle.armed:
+            Brittle.calls += 1
+            if Brittle.fail_at <= Brittle.calls < Brittle.fail_at + Brittle.burst:
+                raise RuntimeError("brittle key")
+
+    def __hash__(self) -> int:
+        self._tick()
+        return self.name % 3  # collisions, so that lookups call __eq__ too
+
+    def __eq__(self, other: object) -> bool:
+        self._tick()
+        return isinstance(other, Brittle) and other.name == self.name
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 10_000), fail_at=st.integers(1, 400), burst=st.integers(1, 4))
+def test_a_key_that_raises_midway_leaves_every_version_as_it_was(
+    seed: int, fail_at: int, burst: int
+) -> None:
+    # Whatever call of a key's __hash__/__eq__ raises, inside whichever transition, every
+    # state made before reads as it did, and the cache carries on from any of them.
+    rng = random.Random(seed)
+    config = CacheConfig(capacity=4, ttl=50.0)
+    state: CacheState[Brittle, int] = cache_empty()
+    saved: list[tuple[CacheState[Brittle, int], tuple[Any, ...]]] = []
+    raised = 0
+    Brittle.calls, Brittle.fail_at, Brittle.burst = 0, fail_at, burst
+    try:
+        for step in range(120):
+            key, now = Brittle(rng.randrange(8)), step / 2
+            reading, ttl = rng.random() < 0.5, rng.choice([None, 20.0])
+            Brittle.armed = True
+            try:
+                if reading:
+                    state, _ = cache_get(config, state, key, now)
+                else:
+                    state = cache_put(config, state, key, step, now, ttl)
+            except RuntimeError:
+                raised += 1
+            finally:
+                Brittle.armed = False
+            if step % 10 == 0:
+                saved.append((state, snapshot(state)))
+    finally:
+        Brittle.fail_at = -1
+    assert (raised > 0) == (Brittle.calls >= fail_at)
+    for old, seen in saved:
+        assert snapshot(old) == seen
+        assert cache_problem(old) is None
+        cache_put(config, old, Brittle(99), 0, 100.0)  # and it carries on
+
+
+def test_holding_an_old_version_does_not_keep_the_history_since() -> None:
+    # ReliableRunner keeps its initial state for replay, and callers keep snapshots: an old
+    # version must cost what it holds, not every change made after it.
+    import tracemalloc
+
+    config = CacheConfig(capacity=100, ttl=1e9)
+    first = cache_empty()
+    state = first
+
+    def steps(count: int) -> None:
+        nonlocal state
+        for i in range(count):
+            state = cache_put(config, state, i % 300, i, 0.0)
+            state, _ = cache_get(config, state, (i * 7) % 300, 0.0)
+
+    steps(2_000)
+    tracemalloc.start()
+    try:
+        steps(5_000)
+        after_few = tracemalloc.get_traced_memory()[0]
+        steps(30_000)
+        after_many = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert after_many - after_few < 256 * 1024, (after_few, after_many)
+    assert cache_size(first) == 0 and cache_size(state) == 100
