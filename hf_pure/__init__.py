@@ -55,18 +55,15 @@ from hf_pure.core.secret import Secret
 from hf_pure.core.sse import SseEvent
 from hf_pure.shell.emulated import emulated_runner, runner_for
 from hf_pure.shell.runner import Runner, Stream, open_runner
-from hf_pure.tasks.chat import (
-    ChatCompletion,
-    ChatRequest,
-    Choice,
+from hf_pure.tasks.chat import ChatRequest, chat
+from hf_pure.tasks.chat_reply import ChatCompletion, Choice, Usage
+from hf_pure.tasks.messages import (
     ImagePart,
     Message,
     TextPart,
     Tool,
     ToolCall,
-    Usage,
     assistant,
-    chat,
     developer,
     image_part,
     image_url,

@@ -20,16 +20,8 @@ from hf_pure.core.sse import DONE as DONE_BYTES
 from hf_pure.core.sse import SseEvent
 from hf_pure.core.sse import plain_event as _plain_event
 from hf_pure.core.value import Value
-from hf_pure.tasks.chat import (
-    ChatCompletion,
-    Choice,
-    Message,
-    ToolCall,
-    Usage,
-    _int,
-    _str,
-    _usage,
-)
+from hf_pure.tasks.chat_reply import ChatCompletion, Choice, Usage, _int, _str, _usage
+from hf_pure.tasks.messages import Message, ToolCall
 
 # Per-chunk values are msgspec Structs shaped like the wire: frozen, hashable, matchable, and
 # decoded straight from the event's JSON in C (a chunk costs about what parsing it to dicts

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from hf_pure.tasks.chat import ChatRequest, Message, Tool, as_message
+from hf_pure.tasks.chat import ChatRequest
+from hf_pure.tasks.messages import Message, Tool, as_message
 from hf_pure.tasks.validate import freeze_strs
 
 if TYPE_CHECKING:  # only for types: chat users don't pay for loading text generation
