@@ -15,450 +15,372 @@ aiohttp runner sends them; every outcome is a ``returns`` ``Result``::
             case Failure(error): print(error.message)
 """
 
-from typing import TYPE_CHECKING, Any
+from __future__ import annotations
 
-from returns.result import Failure, Result, Success
-
-from hf_pure._version import __version__
-from hf_pure.core.codec import dumps as json_dumps
-from hf_pure.core.codec import loads as json_loads
-from hf_pure.core.config import ClientConfig, Limits, make_config
-from hf_pure.core.errors import (
-    BadRequest,
-    CircuitOpen,
-    ConfigError,
-    ConnectionFailed,
-    GenerationFailed,
-    HfError,
-    HfErrorBase,
-    HfException,
-    InvalidInput,
-    MalformedResponse,
-    MissingToken,
-    ModelLoading,
-    NoHealthyEndpoint,
-    NotFound,
-    Overloaded,
-    RateLimited,
-    RateLimitedLocally,
-    ServerError,
-    StreamInterrupted,
-    Timeout,
-    Unauthorized,
-    is_retryable,
-    server_wait,
-)
-from hf_pure.core.failures import error_from_reply, retry_after_seconds
-from hf_pure.core.http import HttpCall, RawReply, raw_reply
-from hf_pure.core.request import Request, StreamCodec, StreamingRequest, decode_reply
-from hf_pure.core.secret import Secret
-from hf_pure.core.sse import SseEvent
-from hf_pure.shell.emulated import emulated_runner, runner_for
-from hf_pure.shell.runner import Runner, Stream, open_runner
-from hf_pure.tasks.chat import ChatRequest, chat
-from hf_pure.tasks.chat_reply import ChatCompletion, Choice, Usage
-from hf_pure.tasks.messages import (
-    ImagePart,
-    Message,
-    TextPart,
-    Tool,
-    ToolCall,
-    assistant,
-    developer,
-    image_part,
-    image_url,
-    system,
-    text_part,
-    tool,
-    tool_result,
-    user,
-)
-from hf_pure.tasks.modifiers import (
-    add_messages,
-    cacheable,
-    details,
-    do_sample,
-    extra_body,
-    frequency_penalty,
-    json_mode,
-    json_schema,
-    logit_bias,
-    logprobs,
-    max_tokens,
-    n,
-    option,
-    presence_penalty,
-    provider,
-    repetition_penalty,
-    response_format,
-    return_full_text,
-    seed,
-    stop,
-    stream_usage,
-    streaming,
-    system_prompt,
-    temperature,
-    tool_choice,
-    tools,
-    top_k,
-    top_p,
-    truncate,
-    via,
-    with_messages,
-)
+import importlib
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from toolz import pipe
-
-    from hf_pure.core.serial import (
-        from_plain,
-        to_plain,
+    # What type checkers see: every name of _EXPORTS, as an explicit re-export
+    # (tests/test_exports.py checks that this block and the table agree).
+    from returns.result import Failure as Failure, Result as Result, Success as Success
+    from hf_pure._version import __version__ as __version__
+    from hf_pure.core.codec import dumps as _dumps, loads as _loads
+    from hf_pure.core.config import (
+        ClientConfig as ClientConfig, Limits as Limits, make_config as make_config,
     )
-    from hf_pure.reliability.breaker import (
-        BreakerConfig,
-        BreakerMode,
-        BreakerState,
+    from hf_pure.core.errors import (
+        BadRequest as BadRequest, CircuitOpen as CircuitOpen, ConfigError as ConfigError,
+        ConnectionFailed as ConnectionFailed, GenerationFailed as GenerationFailed,
+        HfError as HfError, HfErrorBase as HfErrorBase, HfException as HfException,
+        InvalidInput as InvalidInput, is_retryable as is_retryable,
+        MalformedResponse as MalformedResponse, MissingToken as MissingToken,
+        ModelLoading as ModelLoading, NoHealthyEndpoint as NoHealthyEndpoint, NotFound as NotFound,
+        Overloaded as Overloaded, RateLimited as RateLimited,
+        RateLimitedLocally as RateLimitedLocally, server_wait as server_wait,
+        ServerError as ServerError, StreamInterrupted as StreamInterrupted, Timeout as Timeout,
+        Unauthorized as Unauthorized,
     )
-    from hf_pure.reliability.bucket import (
-        BucketConfig,
-        BucketState,
+    from hf_pure.core.failures import (
+        error_from_reply as error_from_reply, retry_after_seconds as retry_after_seconds,
     )
-    from hf_pure.reliability.cache import (
-        CacheConfig,
-        CacheState,
-        CacheStats,
+    from hf_pure.core.http import HttpCall as HttpCall, raw_reply as raw_reply, RawReply as RawReply
+    from hf_pure.core.request import (
+        decode_reply as decode_reply, Request as Request, StreamCodec as StreamCodec,
+        StreamingRequest as StreamingRequest,
     )
-    from hf_pure.reliability.failover import (
-        Endpoint,
-        FailoverConfig,
-        Strategy,
+    from hf_pure.core.secret import Secret as Secret
+    from hf_pure.core.sse import SseEvent as SseEvent
+    from hf_pure.shell.runner import open_runner as open_runner, Runner as Runner, Stream as Stream
+    from hf_pure.tasks.chat import chat as chat, ChatRequest as ChatRequest
+    from hf_pure.tasks.chat_reply import (
+        ChatCompletion as ChatCompletion, Choice as Choice, Usage as Usage,
     )
-    from hf_pure.reliability.health import (
-        HealthConfig,
-        Probe,
-        ProbeKind,
+    from hf_pure.tasks.messages import (
+        assistant as assistant, developer as developer, image_part as image_part,
+        image_url as image_url, ImagePart as ImagePart, Message as Message, system as system,
+        text_part as text_part, TextPart as TextPart, Tool as Tool, tool as tool,
+        tool_result as tool_result, ToolCall as ToolCall, user as user,
     )
-    from hf_pure.reliability.metrics import (
-        Metrics,
-        bytes_per_second,
-        error_rate,
-        quantiles,
-        requests_per_second,
-        to_prometheus,
-    )
-    from hf_pure.reliability.policy import (
-        Admitted,
-        BreakerKey,
-        Hit,
-        Policy,
-        Recorded,
-        Reject,
-        ReliabilityState,
-        Send,
-        Serve,
-        Wait,
-        adapt,
-        admit,
-        policy_start,
-        record,
-        record_hit,
-        release,
-        replay,
-    )
-    from hf_pure.reliability.rand import (
-        Rng,
-    )
-    from hf_pure.reliability.retry import (
-        AGGRESSIVE,
-        CONSERVATIVE,
-        NO_RETRY,
-        GiveUp,
-        RetryPolicy,
-        retry_delay,
-    )
-    from hf_pure.reliability.settings import (
-        Settings,
-    )
-    from hf_pure.shell.health_loop import (
-        HealthChange,
-        HealthMonitor,
-        health_monitor,
-    )
-    from hf_pure.shell.reliable import (
-        ReliableRunner,
-        run_reliably,
+    from hf_pure.tasks.modifiers import (
+        add_messages as add_messages, cacheable as cacheable, details as details,
+        do_sample as do_sample, extra_body as extra_body, frequency_penalty as frequency_penalty,
+        json_mode as json_mode, json_schema as json_schema, logit_bias as logit_bias,
+        logprobs as logprobs, max_tokens as max_tokens, n as n, option as option,
+        presence_penalty as presence_penalty, provider as provider,
+        repetition_penalty as repetition_penalty, response_format as response_format,
+        return_full_text as return_full_text, seed as seed, stop as stop,
+        stream_usage as stream_usage, streaming as streaming, system_prompt as system_prompt,
+        temperature as temperature, tool_choice as tool_choice, tools as tools, top_k as top_k,
+        top_p as top_p, truncate as truncate, via as via, with_messages as with_messages,
     )
     from hf_pure.tasks.chat_stream import (
-        ChatChunk,
-        ChunkChoice,
-        Delta,
-        ToolCallDelta,
-        assemble_chat,
+        assemble_chat as assemble_chat, ChatChunk as ChatChunk, ChunkChoice as ChunkChoice,
+        Delta as Delta, ToolCallDelta as ToolCallDelta,
     )
     from hf_pure.tasks.text_generation import (
-        Details,
-        TextGeneration,
-        TextGenerationChunk,
-        TextGenerationRequest,
-        Token,
-        text_generation,
+        Details as Details, text_generation as text_generation, TextGeneration as TextGeneration,
+        TextGenerationChunk as TextGenerationChunk, TextGenerationRequest as TextGenerationRequest,
+        Token as Token,
     )
+    from hf_pure.core.serial import from_plain as from_plain, to_plain as to_plain
+    from hf_pure.reliability.policy import (
+        adapt as adapt, admit as admit, Admitted as Admitted, BreakerKey as BreakerKey, Hit as Hit,
+        Policy as Policy, policy_start as policy_start, record as record, record_hit as record_hit,
+        Recorded as Recorded, Reject as Reject, release as release,
+        ReliabilityState as ReliabilityState, replay as replay, Send as Send, Serve as Serve,
+        Wait as Wait,
+    )
+    from hf_pure.reliability.breaker import (
+        BreakerConfig as BreakerConfig, BreakerMode as BreakerMode, BreakerState as BreakerState,
+    )
+    from hf_pure.reliability.bucket import BucketConfig as BucketConfig, BucketState as BucketState
+    from hf_pure.reliability.cache import (
+        CacheConfig as CacheConfig, CacheState as CacheState, CacheStats as CacheStats,
+    )
+    from hf_pure.reliability.retry import (
+        AGGRESSIVE as AGGRESSIVE, CONSERVATIVE as CONSERVATIVE, GiveUp as GiveUp,
+        NO_RETRY as NO_RETRY, retry_delay as retry_delay, RetryPolicy as RetryPolicy,
+    )
+    from hf_pure.reliability.failover import (
+        Endpoint as Endpoint, FailoverConfig as FailoverConfig, Strategy as Strategy,
+    )
+    from hf_pure.reliability.health import (
+        HealthConfig as HealthConfig, Probe as Probe, ProbeKind as ProbeKind,
+    )
+    from hf_pure.reliability.metrics import (
+        bytes_per_second as bytes_per_second, error_rate as error_rate, Metrics as Metrics,
+        quantiles as quantiles, requests_per_second as requests_per_second,
+        to_prometheus as to_prometheus,
+    )
+    from hf_pure.reliability.settings import Settings as Settings
+    from hf_pure.reliability.rand import Rng as Rng
+    from hf_pure.shell.reliable import (
+        ReliableRunner as ReliableRunner, run_reliably as run_reliably,
+    )
+    from hf_pure.shell.health_loop import (
+        health_monitor as health_monitor, HealthChange as HealthChange,
+        HealthMonitor as HealthMonitor,
+    )
+    from hf_pure.emulated import emulated_runner as emulated_runner, runner_for as runner_for
+    from toolz import pipe as pipe
 
-# Loaded on first use, so that importing hf_pure pays only for what a program touches.
-_LAZY = {
-    "pipe": "toolz",
-    "Details": "hf_pure.tasks.text_generation",
-    "TextGeneration": "hf_pure.tasks.text_generation",
-    "TextGenerationChunk": "hf_pure.tasks.text_generation",
-    "TextGenerationRequest": "hf_pure.tasks.text_generation",
-    "Token": "hf_pure.tasks.text_generation",
-    "text_generation": "hf_pure.tasks.text_generation",
-    "ChatChunk": "hf_pure.tasks.chat_stream",
-    "ChunkChoice": "hf_pure.tasks.chat_stream",
-    "Delta": "hf_pure.tasks.chat_stream",
-    "ToolCallDelta": "hf_pure.tasks.chat_stream",
-    "assemble_chat": "hf_pure.tasks.chat_stream",
-    # reliability: loaded when first used (it brings immutables and more classes)
-    "Policy": "hf_pure.reliability.policy",
-    "ReliabilityState": "hf_pure.reliability.policy",
-    "BreakerKey": "hf_pure.reliability.policy",
-    "policy_start": "hf_pure.reliability.policy",
-    "admit": "hf_pure.reliability.policy",
-    "record": "hf_pure.reliability.policy",
-    "record_hit": "hf_pure.reliability.policy",
-    "release": "hf_pure.reliability.policy",
-    "replay": "hf_pure.reliability.policy",
-    "adapt": "hf_pure.reliability.policy",
-    "Send": "hf_pure.reliability.policy",
-    "Serve": "hf_pure.reliability.policy",
-    "Wait": "hf_pure.reliability.policy",
-    "Reject": "hf_pure.reliability.policy",
-    "Admitted": "hf_pure.reliability.policy",
-    "Recorded": "hf_pure.reliability.policy",
-    "Hit": "hf_pure.reliability.policy",
-    "BreakerConfig": "hf_pure.reliability.breaker",
-    "BreakerState": "hf_pure.reliability.breaker",
-    "BreakerMode": "hf_pure.reliability.breaker",
-    "BucketConfig": "hf_pure.reliability.bucket",
-    "BucketState": "hf_pure.reliability.bucket",
-    "CacheConfig": "hf_pure.reliability.cache",
-    "CacheState": "hf_pure.reliability.cache",
-    "CacheStats": "hf_pure.reliability.cache",
-    "RetryPolicy": "hf_pure.reliability.retry",
-    "CONSERVATIVE": "hf_pure.reliability.retry",
-    "AGGRESSIVE": "hf_pure.reliability.retry",
-    "NO_RETRY": "hf_pure.reliability.retry",
-    "retry_delay": "hf_pure.reliability.retry",
-    "GiveUp": "hf_pure.reliability.retry",
-    "FailoverConfig": "hf_pure.reliability.failover",
-    "Endpoint": "hf_pure.reliability.failover",
-    "Strategy": "hf_pure.reliability.failover",
-    "HealthConfig": "hf_pure.reliability.health",
-    "Probe": "hf_pure.reliability.health",
-    "ProbeKind": "hf_pure.reliability.health",
-    "Metrics": "hf_pure.reliability.metrics",
-    "to_prometheus": "hf_pure.reliability.metrics",
-    "quantiles": "hf_pure.reliability.metrics",
-    "error_rate": "hf_pure.reliability.metrics",
-    "requests_per_second": "hf_pure.reliability.metrics",
-    "bytes_per_second": "hf_pure.reliability.metrics",
-    "Settings": "hf_pure.reliability.settings",
-    "Rng": "hf_pure.reliability.rand",
-    "to_plain": "hf_pure.core.serial",
-    "from_plain": "hf_pure.core.serial",
-    "ReliableRunner": "hf_pure.shell.reliable",
-    "run_reliably": "hf_pure.shell.reliable",
-    "health_monitor": "hf_pure.shell.health_loop",
-    "HealthMonitor": "hf_pure.shell.health_loop",
-    "HealthChange": "hf_pure.shell.health_loop",
-}
+    json_dumps = _dumps  # renamed on the way out (an alias is no re-export for mypy)
+    json_loads = _loads
+
+# The public names, one line each: name -> the module it comes from ("module:attr" when the
+# name there differs). Names from a module in _EAGER are bound by ``import hf_pure``; the rest
+# on first use (PEP 562 ``__getattr__``), so importing hf_pure pays only for what a program
+# touches. ``__all__`` and ``dir(hf_pure)`` come from this table.
+_EXPORTS: Final = MappingProxyType(
+    {
+        # returns.result
+        "Failure": "returns.result",
+        "Result": "returns.result",
+        "Success": "returns.result",
+        # hf_pure._version
+        "__version__": "hf_pure._version",
+        # hf_pure.core.codec
+        "json_dumps": "hf_pure.core.codec:dumps",
+        "json_loads": "hf_pure.core.codec:loads",
+        # hf_pure.core.config
+        "ClientConfig": "hf_pure.core.config",
+        "Limits": "hf_pure.core.config",
+        "make_config": "hf_pure.core.config",
+        # hf_pure.core.errors
+        "BadRequest": "hf_pure.core.errors",
+        "CircuitOpen": "hf_pure.core.errors",
+        "ConfigError": "hf_pure.core.errors",
+        "ConnectionFailed": "hf_pure.core.errors",
+        "GenerationFailed": "hf_pure.core.errors",
+        "HfError": "hf_pure.core.errors",
+        "HfErrorBase": "hf_pure.core.errors",
+        "HfException": "hf_pure.core.errors",
+        "InvalidInput": "hf_pure.core.errors",
+        "is_retryable": "hf_pure.core.errors",
+        "MalformedResponse": "hf_pure.core.errors",
+        "MissingToken": "hf_pure.core.errors",
+        "ModelLoading": "hf_pure.core.errors",
+        "NoHealthyEndpoint": "hf_pure.core.errors",
+        "NotFound": "hf_pure.core.errors",
+        "Overloaded": "hf_pure.core.errors",
+        "RateLimited": "hf_pure.core.errors",
+        "RateLimitedLocally": "hf_pure.core.errors",
+        "server_wait": "hf_pure.core.errors",
+        "ServerError": "hf_pure.core.errors",
+        "StreamInterrupted": "hf_pure.core.errors",
+        "Timeout": "hf_pure.core.errors",
+        "Unauthorized": "hf_pure.core.errors",
+        # hf_pure.core.failures
+        "error_from_reply": "hf_pure.core.failures",
+        "retry_after_seconds": "hf_pure.core.failures",
+        # hf_pure.core.http
+        "HttpCall": "hf_pure.core.http",
+        "raw_reply": "hf_pure.core.http",
+        "RawReply": "hf_pure.core.http",
+        # hf_pure.core.request
+        "decode_reply": "hf_pure.core.request",
+        "Request": "hf_pure.core.request",
+        "StreamCodec": "hf_pure.core.request",
+        "StreamingRequest": "hf_pure.core.request",
+        # hf_pure.core.secret
+        "Secret": "hf_pure.core.secret",
+        # hf_pure.core.sse
+        "SseEvent": "hf_pure.core.sse",
+        # hf_pure.shell.runner
+        "open_runner": "hf_pure.shell.runner",
+        "Runner": "hf_pure.shell.runner",
+        "Stream": "hf_pure.shell.runner",
+        # hf_pure.tasks.chat
+        "chat": "hf_pure.tasks.chat",
+        "ChatRequest": "hf_pure.tasks.chat",
+        # hf_pure.tasks.chat_reply
+        "ChatCompletion": "hf_pure.tasks.chat_reply",
+        "Choice": "hf_pure.tasks.chat_reply",
+        "Usage": "hf_pure.tasks.chat_reply",
+        # hf_pure.tasks.messages
+        "assistant": "hf_pure.tasks.messages",
+        "developer": "hf_pure.tasks.messages",
+        "image_part": "hf_pure.tasks.messages",
+        "image_url": "hf_pure.tasks.messages",
+        "ImagePart": "hf_pure.tasks.messages",
+        "Message": "hf_pure.tasks.messages",
+        "system": "hf_pure.tasks.messages",
+        "text_part": "hf_pure.tasks.messages",
+        "TextPart": "hf_pure.tasks.messages",
+        "Tool": "hf_pure.tasks.messages",
+        "tool": "hf_pure.tasks.messages",
+        "tool_result": "hf_pure.tasks.messages",
+        "ToolCall": "hf_pure.tasks.messages",
+        "user": "hf_pure.tasks.messages",
+        # hf_pure.tasks.modifiers
+        "add_messages": "hf_pure.tasks.modifiers",
+        "cacheable": "hf_pure.tasks.modifiers",
+        "details": "hf_pure.tasks.modifiers",
+        "do_sample": "hf_pure.tasks.modifiers",
+        "extra_body": "hf_pure.tasks.modifiers",
+        "frequency_penalty": "hf_pure.tasks.modifiers",
+        "json_mode": "hf_pure.tasks.modifiers",
+        "json_schema": "hf_pure.tasks.modifiers",
+        "logit_bias": "hf_pure.tasks.modifiers",
+        "logprobs": "hf_pure.tasks.modifiers",
+        "max_tokens": "hf_pure.tasks.modifiers",
+        "n": "hf_pure.tasks.modifiers",
+        "option": "hf_pure.tasks.modifiers",
+        "presence_penalty": "hf_pure.tasks.modifiers",
+        "provider": "hf_pure.tasks.modifiers",
+        "repetition_penalty": "hf_pure.tasks.modifiers",
+        "response_format": "hf_pure.tasks.modifiers",
+        "return_full_text": "hf_pure.tasks.modifiers",
+        "seed": "hf_pure.tasks.modifiers",
+        "stop": "hf_pure.tasks.modifiers",
+        "stream_usage": "hf_pure.tasks.modifiers",
+        "streaming": "hf_pure.tasks.modifiers",
+        "system_prompt": "hf_pure.tasks.modifiers",
+        "temperature": "hf_pure.tasks.modifiers",
+        "tool_choice": "hf_pure.tasks.modifiers",
+        "tools": "hf_pure.tasks.modifiers",
+        "top_k": "hf_pure.tasks.modifiers",
+        "top_p": "hf_pure.tasks.modifiers",
+        "truncate": "hf_pure.tasks.modifiers",
+        "via": "hf_pure.tasks.modifiers",
+        "with_messages": "hf_pure.tasks.modifiers",
+        # hf_pure.tasks.chat_stream (lazy)
+        "assemble_chat": "hf_pure.tasks.chat_stream",
+        "ChatChunk": "hf_pure.tasks.chat_stream",
+        "ChunkChoice": "hf_pure.tasks.chat_stream",
+        "Delta": "hf_pure.tasks.chat_stream",
+        "ToolCallDelta": "hf_pure.tasks.chat_stream",
+        # hf_pure.tasks.text_generation (lazy)
+        "Details": "hf_pure.tasks.text_generation",
+        "text_generation": "hf_pure.tasks.text_generation",
+        "TextGeneration": "hf_pure.tasks.text_generation",
+        "TextGenerationChunk": "hf_pure.tasks.text_generation",
+        "TextGenerationRequest": "hf_pure.tasks.text_generation",
+        "Token": "hf_pure.tasks.text_generation",
+        # hf_pure.core.serial (lazy)
+        "from_plain": "hf_pure.core.serial",
+        "to_plain": "hf_pure.core.serial",
+        # hf_pure.reliability.policy (lazy)
+        "adapt": "hf_pure.reliability.policy",
+        "admit": "hf_pure.reliability.policy",
+        "Admitted": "hf_pure.reliability.policy",
+        "BreakerKey": "hf_pure.reliability.policy",
+        "Hit": "hf_pure.reliability.policy",
+        "Policy": "hf_pure.reliability.policy",
+        "policy_start": "hf_pure.reliability.policy",
+        "record": "hf_pure.reliability.policy",
+        "record_hit": "hf_pure.reliability.policy",
+        "Recorded": "hf_pure.reliability.policy",
+        "Reject": "hf_pure.reliability.policy",
+        "release": "hf_pure.reliability.policy",
+        "ReliabilityState": "hf_pure.reliability.policy",
+        "replay": "hf_pure.reliability.policy",
+        "Send": "hf_pure.reliability.policy",
+        "Serve": "hf_pure.reliability.policy",
+        "Wait": "hf_pure.reliability.policy",
+        # hf_pure.reliability.breaker (lazy)
+        "BreakerConfig": "hf_pure.reliability.breaker",
+        "BreakerMode": "hf_pure.reliability.breaker",
+        "BreakerState": "hf_pure.reliability.breaker",
+        # hf_pure.reliability.bucket (lazy)
+        "BucketConfig": "hf_pure.reliability.bucket",
+        "BucketState": "hf_pure.reliability.bucket",
+        # hf_pure.reliability.cache (lazy)
+        "CacheConfig": "hf_pure.reliability.cache",
+        "CacheState": "hf_pure.reliability.cache",
+        "CacheStats": "hf_pure.reliability.cache",
+        # hf_pure.reliability.retry (lazy)
+        "AGGRESSIVE": "hf_pure.reliability.retry",
+        "CONSERVATIVE": "hf_pure.reliability.retry",
+        "GiveUp": "hf_pure.reliability.retry",
+        "NO_RETRY": "hf_pure.reliability.retry",
+        "retry_delay": "hf_pure.reliability.retry",
+        "RetryPolicy": "hf_pure.reliability.retry",
+        # hf_pure.reliability.failover (lazy)
+        "Endpoint": "hf_pure.reliability.failover",
+        "FailoverConfig": "hf_pure.reliability.failover",
+        "Strategy": "hf_pure.reliability.failover",
+        # hf_pure.reliability.health (lazy)
+        "HealthConfig": "hf_pure.reliability.health",
+        "Probe": "hf_pure.reliability.health",
+        "ProbeKind": "hf_pure.reliability.health",
+        # hf_pure.reliability.metrics (lazy)
+        "bytes_per_second": "hf_pure.reliability.metrics",
+        "error_rate": "hf_pure.reliability.metrics",
+        "Metrics": "hf_pure.reliability.metrics",
+        "quantiles": "hf_pure.reliability.metrics",
+        "requests_per_second": "hf_pure.reliability.metrics",
+        "to_prometheus": "hf_pure.reliability.metrics",
+        # hf_pure.reliability.settings (lazy)
+        "Settings": "hf_pure.reliability.settings",
+        # hf_pure.reliability.rand (lazy)
+        "Rng": "hf_pure.reliability.rand",
+        # hf_pure.shell.reliable (lazy)
+        "ReliableRunner": "hf_pure.shell.reliable",
+        "run_reliably": "hf_pure.shell.reliable",
+        # hf_pure.shell.health_loop (lazy)
+        "health_monitor": "hf_pure.shell.health_loop",
+        "HealthChange": "hf_pure.shell.health_loop",
+        "HealthMonitor": "hf_pure.shell.health_loop",
+        # hf_pure.emulated (lazy)
+        "emulated_runner": "hf_pure.emulated",
+        "runner_for": "hf_pure.emulated",
+        # toolz (lazy)
+        "pipe": "toolz",
+    }
+)
+
+# The modules whose names are bound at import (core, chat and the runner).
+_EAGER: Final = frozenset(
+    {
+        "returns.result",
+        "hf_pure._version",
+        "hf_pure.core.codec",
+        "hf_pure.core.config",
+        "hf_pure.core.errors",
+        "hf_pure.core.failures",
+        "hf_pure.core.http",
+        "hf_pure.core.request",
+        "hf_pure.core.secret",
+        "hf_pure.core.sse",
+        "hf_pure.shell.runner",
+        "hf_pure.tasks.chat",
+        "hf_pure.tasks.chat_reply",
+        "hf_pure.tasks.messages",
+        "hf_pure.tasks.modifiers",
+    }
+)
+
+
+def _resolve(name: str) -> Any:
+    module, _, attr = _EXPORTS[name].partition(":")
+    return getattr(importlib.import_module(module), attr or name)
+
+
+globals().update(
+    {name: _resolve(name) for name, ref in _EXPORTS.items() if ref.partition(":")[0] in _EAGER}
+)
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
+    if name not in _EXPORTS:
         raise AttributeError(f"module 'hf_pure' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
+    value = _resolve(name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_EXPORTS))
 
 
-def validate(
-    request: "Request[object]", limits: Limits | None = None
-) -> "Result[None, InvalidInput]":
+def validate(request: Request[object], limits: Limits | None = None) -> Result[None, InvalidInput]:
     """Check a request before sending it: ``Success(None)`` or ``Failure(InvalidInput)``."""
+    # Limits, Success and Failure are bound above, from the table (their modules are eager).
     problem = request.check(limits or Limits())
     return Success(None) if problem is None else Failure(problem)
 
 
-__all__ = [
-    "Policy",
-    "ReliabilityState",
-    "BreakerKey",
-    "policy_start",
-    "admit",
-    "record",
-    "record_hit",
-    "release",
-    "replay",
-    "adapt",
-    "Send",
-    "Serve",
-    "Wait",
-    "Reject",
-    "Admitted",
-    "Recorded",
-    "Hit",
-    "BreakerConfig",
-    "BreakerState",
-    "BreakerMode",
-    "BucketConfig",
-    "BucketState",
-    "CacheConfig",
-    "CacheState",
-    "CacheStats",
-    "RetryPolicy",
-    "CONSERVATIVE",
-    "AGGRESSIVE",
-    "NO_RETRY",
-    "retry_delay",
-    "GiveUp",
-    "FailoverConfig",
-    "Endpoint",
-    "Strategy",
-    "HealthConfig",
-    "Probe",
-    "ProbeKind",
-    "Metrics",
-    "to_prometheus",
-    "quantiles",
-    "error_rate",
-    "requests_per_second",
-    "bytes_per_second",
-    "Settings",
-    "Rng",
-    "to_plain",
-    "from_plain",
-    "ReliableRunner",
-    "run_reliably",
-    "health_monitor",
-    "HealthMonitor",
-    "HealthChange",
-    "BadRequest",
-    "ChatChunk",
-    "ChatCompletion",
-    "Delta",
-    "ChatRequest",
-    "Choice",
-    "ChunkChoice",
-    "CircuitOpen",
-    "ConfigError",
-    "ClientConfig",
-    "ConnectionFailed",
-    "Details",
-    "Failure",
-    "GenerationFailed",
-    "HfError",
-    "HfErrorBase",
-    "HfException",
-    "HttpCall",
-    "ImagePart",
-    "InvalidInput",
-    "Limits",
-    "MalformedResponse",
-    "Message",
-    "MissingToken",
-    "ModelLoading",
-    "NoHealthyEndpoint",
-    "NotFound",
-    "Overloaded",
-    "RateLimited",
-    "RateLimitedLocally",
-    "RawReply",
-    "Request",
-    "Result",
-    "Runner",
-    "Secret",
-    "ServerError",
-    "SseEvent",
-    "Stream",
-    "StreamCodec",
-    "StreamInterrupted",
-    "StreamingRequest",
-    "Success",
-    "TextGeneration",
-    "TextGenerationChunk",
-    "TextGenerationRequest",
-    "TextPart",
-    "Timeout",
-    "Token",
-    "Tool",
-    "ToolCall",
-    "ToolCallDelta",
-    "Unauthorized",
-    "Usage",
-    "__version__",
-    "add_messages",
-    "assemble_chat",
-    "assistant",
-    "cacheable",
-    "chat",
-    "decode_reply",
-    "details",
-    "developer",
-    "do_sample",
-    "error_from_reply",
-    "extra_body",
-    "frequency_penalty",
-    "image_part",
-    "image_url",
-    "is_retryable",
-    "json_dumps",
-    "json_loads",
-    "json_mode",
-    "json_schema",
-    "logit_bias",
-    "logprobs",
-    "make_config",
-    "max_tokens",
-    "n",
-    "open_runner",
-    "runner_for",
-    "emulated_runner",
-    "option",
-    "pipe",
-    "presence_penalty",
-    "provider",
-    "raw_reply",
-    "repetition_penalty",
-    "response_format",
-    "retry_after_seconds",
-    "return_full_text",
-    "seed",
-    "server_wait",
-    "stop",
-    "stream_usage",
-    "streaming",
-    "system",
-    "system_prompt",
-    "temperature",
-    "text_generation",
-    "text_part",
-    "tool",
-    "tool_choice",
-    "tool_result",
-    "tools",
-    "top_k",
-    "top_p",
-    "truncate",
-    "user",
-    "validate",
-    "via",
-    "with_messages",
-]
+__all__ = (*_EXPORTS, "validate")  # noqa: PLE0604

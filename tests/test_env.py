@@ -24,10 +24,10 @@ from returns.result import Failure, Result, Success
 
 from hf_pure.core.errors import InvalidInput, MissingToken
 from hf_pure.core.secret import Secret
+from hf_pure.core.secrets_file import parse_secrets_file
 from hf_pure.shell.env import (
     find_secrets_file,
     load_token,
-    parse_secrets_file,
     token_sources,
 )
 
