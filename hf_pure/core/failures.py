@@ -26,7 +26,7 @@ from hf_pure.core.errors import (
     ServerError,
     Unauthorized,
 )
-from hf_pure.core.http import RawReply
+from hf_pure.core.http import RawReply, as_headers
 
 
 @cache
@@ -69,6 +69,7 @@ def retry_after_seconds(
     ``Retry-After`` may be seconds or an HTTP date; a date is measured against the reply's own
     ``Date`` header (so clock skew cancels out), else against ``received_at``.
     """
+    headers = as_headers(headers)  # names case-insensitive, whatever mapping was given
     value = headers.get("retry-after")
     if value is not None:
         value = value.strip()
