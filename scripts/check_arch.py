@@ -13,7 +13,9 @@ In the pure layers (``hf_pure/core``, ``hf_pure/tasks``, ``hf_pure/reliability``
 - mutable default arguments (the same values as a default of any function or lambda);
 - ``global`` statements;
 - ``__import__``, ``eval``, ``exec``, ``open``, ``print``, ``input``, ``breakpoint``;
-- caches (``functools.cache``, ``lru_cache``, ``cached_property``) outside ``CACHE_ALLOWED``.
+- caches (``functools.cache``, ``lru_cache``, ``cached_property``) outside ``CACHE_ALLOWED``;
+- every use of a module that ruff's banned-api bans (read from pyproject.toml), at the line
+  of the use (``datetime.now()``, ``sys.stdout.write``, ``Path.read_text``...).
 
 It prints ``file:line: offence`` for each and a summary, and exits 1 if there was any.
 The imports (layers, clocks, randomness, IO) are import-linter's and ruff's (pyproject.toml).
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import sys
+import tomllib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -67,11 +70,26 @@ def _is_all(stmt: ast.Assign | ast.AnnAssign | ast.AugAssign) -> bool:
     return [getattr(t, "id", None) for t in targets] == ["__all__"]
 
 
-class Checker(ast.NodeVisitor):
-    """Collects ``(line, offence)`` for one module; ``rel`` is its path below ``hf_pure/``."""
+def banned_modules(root: Path) -> frozenset[str]:
+    """The modules ruff's banned-api (TID251) bans, read from ``root/pyproject.toml``."""
+    try:
+        config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return frozenset()
+    lint = config.get("tool", {}).get("ruff", {}).get("lint", {})
+    return frozenset(lint.get("flake8-tidy-imports", {}).get("banned-api", {}))
 
-    def __init__(self, rel: str) -> None:
+
+class Checker(ast.NodeVisitor):
+    """Collects ``(line, offence)`` for one module; ``rel`` is its path below ``hf_pure/``.
+
+    Uses of a banned module's members (``datetime.now()``, ``Path.read_text``...) are reported
+    where they are used; ruff reports the import line of the same module.
+    """
+
+    def __init__(self, rel: str, banned: frozenset[str] = frozenset()) -> None:
         self.rel = rel
+        self.banned = banned
         self.found: list[tuple[int, str]] = []
         self.aliases: dict[str, str] = dict(BUILTIN_NAMES)  # local name -> qualified name
         self.allowed_cache_nodes: set[int] = set()
@@ -83,8 +101,6 @@ class Checker(ast.NodeVisitor):
             return self.aliases.get(node.id)
         if isinstance(node, ast.Attribute):
             base = self.qualified(node.value)
-            if base is None and isinstance(node.value, ast.Name):
-                base = node.value.id
             return None if base is None else f"{base}.{node.attr}"
         return None
 
@@ -202,11 +218,19 @@ class Checker(ast.NodeVisitor):
     def visit_Name(self, node: ast.Name) -> None:
         if node.id in BANNED_BUILTINS and node.id not in self.aliases:
             self.add(node, f"uses {node.id}")
-        self.check_cache(node)
+        if not self.check_banned(node):
+            self.check_cache(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        if not self.check_cache(node):
+        if not (self.check_banned(node) or self.check_cache(node)):
             self.generic_visit(node)
+
+    def check_banned(self, node: ast.Name | ast.Attribute) -> bool:
+        name = self.qualified(node)
+        if name is None or not any(name == m or name.startswith(f"{m}.") for m in self.banned):
+            return False
+        self.add(node, f"uses {name} (banned in the pure layers)")
+        return True
 
     def check_cache(self, node: ast.Name | ast.Attribute) -> bool:
         name = self.qualified(node)
@@ -220,13 +244,13 @@ class Checker(ast.NodeVisitor):
         self.found.append((getattr(node, "lineno", 0), offence))
 
 
-def offences(path: Path, rel: str) -> list[str]:
+def offences(path: Path, rel: str, banned: frozenset[str] = frozenset()) -> list[str]:
     """``file:line: offence`` for every offence in one module."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     except SyntaxError as error:
         return [f"{path}:{error.lineno}: does not parse: {error.msg}"]
-    checker = Checker(rel)
+    checker = Checker(rel, banned)
     checker.visit(tree)
     return [f"{path}:{line}: {text}" for line, text in sorted(checker.found)]
 
@@ -239,7 +263,10 @@ def main(argv: Sequence[str]) -> int:
         print(f"architecture: no pure layer {', '.join(missing)} under {package}")
         return 1
     files = [p for layer in PURE_LAYERS for p in sorted((package / layer).rglob("*.py"))]
-    problems = [o for f in files for o in offences(f, f.relative_to(package).as_posix())]
+    banned = banned_modules(root)
+    problems = [
+        o for f in files for o in offences(f, f.relative_to(package).as_posix(), banned)
+    ]
     for problem in problems:
         print(problem)
     print(
