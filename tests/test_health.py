@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import msgspec
 import orjson
 import pytest
 from hypothesis import given, settings
@@ -13,6 +14,7 @@ from returns.result import Failure, Success
 
 from hf_pure.core.http import HttpCall
 from hf_pure.core.serial import from_plain, to_plain
+from hf_pure.reliability.failover import Endpoint, FailoverConfig
 from hf_pure.reliability.health import (
     EndpointHealth,
     HealthBoard,
@@ -22,11 +24,13 @@ from hf_pure.reliability.health import (
     board_healthy,
     board_record,
     board_start,
+    failover_heard,
     health_record,
     probe_call,
     probe_due,
     probe_healthy,
 )
+from hf_pure.reliability.policy import Policy, ReliabilityState, policy_start
 
 # --- probes --------------------------------------------------------------------------------
 
@@ -334,3 +338,74 @@ class HealthMachine(RuleBasedStateMachine):
 
 HealthMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=40, deadline=None)
 TestHealthMachine = HealthMachine.TestCase
+
+
+# --------------------------------------------------------------------------------------------
+# failover_heard: the one transition by which a probe's verdict reaches the reliability state
+# --------------------------------------------------------------------------------------------
+
+URLS = ("http://a.test", "http://b.test", "http://c.test")
+
+
+def _policy_and_state() -> tuple[Policy, ReliabilityState]:
+    failover = FailoverConfig(endpoints=tuple(Endpoint(url=u) for u in URLS))
+    policy = Policy(failover=failover)
+    return policy, policy_start(policy, now=0.0)
+
+
+@pytest.mark.parametrize("index", range(len(URLS)))
+def test_an_unhealthy_verdict_marks_only_that_endpoint(index: int) -> None:
+    policy, state = _policy_and_state()
+    after = failover_heard(policy.failover, state, URLS[index], False, 5.0)
+    assert after.failover is not None and state.failover is not None
+    assert [e.healthy for e in after.failover.endpoints] == [i != index for i in range(3)]
+    # nothing else in the state moves
+    assert msgspec.structs.replace(after, failover=state.failover) == state
+
+
+def test_a_healthy_verdict_heals_and_ends_a_cooldown() -> None:
+    policy, state = _policy_and_state()
+    assert state.failover is not None
+    cooling = msgspec.structs.replace(
+        state.failover.endpoints[1], healthy=False, cooling_until=100.0
+    )
+    endpoints = (state.failover.endpoints[0], cooling, state.failover.endpoints[2])
+    sick = msgspec.structs.replace(
+        state, failover=msgspec.structs.replace(state.failover, endpoints=endpoints)
+    )
+    after = failover_heard(policy.failover, sick, URLS[1], True, 5.0)
+    assert after.failover is not None
+    healed = after.failover.endpoints[1]
+    assert (healed.healthy, healed.cooling_until) == (True, None)
+
+
+def test_a_verdict_on_an_unknown_endpoint_or_without_failover_changes_nothing() -> None:
+    policy, state = _policy_and_state()
+    assert failover_heard(policy.failover, state, "http://elsewhere.test", False, 5.0) is state
+    plain = policy_start(Policy(), now=0.0)
+    assert failover_heard(None, plain, URLS[0], False, 5.0) is plain
+    assert failover_heard(policy.failover, plain, URLS[0], False, 5.0) is plain
+
+
+def test_the_health_loop_changes_state_only_through_the_pure_transitions() -> None:
+    import ast
+    from pathlib import Path
+
+    source = Path(__file__).parent.parent / "hf_pure" / "shell" / "health_loop.py"
+    tree = ast.parse(source.read_text())
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    called = {
+        node.func.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+    assert {"board_record", "failover_heard"} <= called
+    # the loop builds no state itself: no struct surgery, no failover internals
+    modules = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert "msgspec" not in modules
+    assert "failover_set_health" not in imported

@@ -27,7 +27,9 @@ time are kept. Transition table (``cf`` is consecutive_failures, ``T`` the thres
 A failure never makes an endpoint healthy, even if the threshold was raised meanwhile; a
 success always does. A :class:`HealthBoard` holds one state per endpoint, in order;
 ``board_record`` also says whether that endpoint's healthy flag changed, so the shell can
-log or tell the failover state exactly when it does.
+log or tell the failover state exactly when it does, and ``failover_heard`` is the one
+transition by which a probe's verdict reaches the reliability state (the shell's loop only
+sends probes and applies these two functions).
 """
 
 from __future__ import annotations
@@ -35,13 +37,18 @@ from __future__ import annotations
 import enum
 import types
 from collections.abc import Iterable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
+import msgspec
 
 from hf_pure.core.checks import positive_int, positive_seconds
 from hf_pure.core.http import HttpCall
 from hf_pure.core.value import Value
+from hf_pure.reliability.failover import FailoverConfig, failover_set_health
+
+if TYPE_CHECKING:  # policy imports this module; the state is only named here
+    from hf_pure.reliability.policy import ReliabilityState
 
 
 class ProbeKind(enum.StrEnum):
@@ -196,3 +203,25 @@ def board_record(
 def board_healthy(board: HealthBoard) -> tuple[bool, ...]:
     """Each endpoint's healthy flag, in order."""
     return tuple(s.healthy for s in board.states)
+
+
+def failover_heard(
+    config: FailoverConfig | None,
+    state: ReliabilityState,
+    url: str,
+    healthy: bool,
+    now: float,
+) -> ReliabilityState:
+    """``state`` after a probe found the endpoint at ``url`` ``healthy`` (or not) at ``now``.
+
+    The endpoint's failover health follows the probe (``failover_set_health``: a healthy probe
+    ends a cooldown, an unhealthy endpoint is not picked). ``state`` is returned unchanged
+    when there is no failover or ``url`` is not one of its endpoints.
+    """
+    if config is None or state.failover is None:
+        return state
+    urls = [endpoint.url for endpoint in config.endpoints]
+    if url not in urls:
+        return state
+    failover = failover_set_health(config, state.failover, urls.index(url), healthy, now)
+    return msgspec.structs.replace(state, failover=failover)

@@ -5,10 +5,11 @@
         monitor.healthy           # (True, False) per endpoint
     # leaving the block stops the loop at once; no task is left behind
 
-The probes are request values (``hf_pure.reliability.health.probe_call``); the fold of their
-outcomes is pure (``board_record``); this module only schedules them and, when given a
-:class:`~hf_pure.shell.reliable.ReliableRunner` with failover, feeds each result into its
-failover state (a healthy probe ends a cooldown; an unhealthy endpoint is not selected).
+The probes are request values (``hf_pure.reliability.health.probe_call``); every change of
+state is a pure transition (``board_record`` for the board, ``failover_heard`` for a
+:class:`~hf_pure.shell.reliable.ReliableRunner`'s failover state: a healthy probe ends a
+cooldown, an unhealthy endpoint is not selected). This module only sends the probes on a
+schedule and applies those transitions to the results.
 """
 
 from __future__ import annotations
@@ -20,11 +21,9 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
 import attrs
-import msgspec
 from returns.result import Success
 
 from hf_pure.core.http import HttpCall
-from hf_pure.reliability.failover import failover_set_health
 from hf_pure.reliability.health import (
     HealthBoard,
     HealthConfig,
@@ -32,10 +31,10 @@ from hf_pure.reliability.health import (
     board_healthy,
     board_record,
     board_start,
+    failover_heard,
     probe_call,
     probe_healthy,
 )
-from hf_pure.reliability.policy import ReliabilityState
 from hf_pure.shell.reliable import Clock, ReliableRunner
 from hf_pure.shell.runner import Runner
 
@@ -92,7 +91,7 @@ class HealthMonitor:
             healthy = self.board.states[index].healthy
             self._feed_failover(index, healthy, now)
             if changed:
-                change = HealthChange(self.board.endpoints[index], healthy, now)
+                change = HealthChange(endpoint=self.board.endpoints[index], healthy=healthy, at=now)
                 self.changes.append(change)
                 if self._on_change is not None:
                     self._on_change(change)
@@ -107,24 +106,9 @@ class HealthMonitor:
         return probe_healthy(self._probe.kind, status), latency if status is not None else None
 
     def _feed_failover(self, index: int, healthy: bool, now: float) -> None:
-        reliable = self._reliable
-        if reliable is None or reliable.policy.failover is None:
-            return
-        config = reliable.policy.failover
-        url = self.board.endpoints[index]
-        urls = [e.url for e in config.endpoints]
-        if url not in urls:
-            return
-        target = urls.index(url)
-
-        def change(state: ReliabilityState) -> ReliabilityState:
-            if state.failover is None:
-                return state
-            return msgspec.structs.replace(
-                state, failover=failover_set_health(config, state.failover, target, healthy, now)
-            )
-
-        reliable.apply(change)
+        if self._reliable is not None:  # the one transition a verdict makes; pure
+            config, url = self._reliable.policy.failover, self.board.endpoints[index]
+            self._reliable.apply(lambda state: failover_heard(config, state, url, healthy, now))
 
 
 @asynccontextmanager
