@@ -87,13 +87,13 @@ def probe_call(probe: Probe) -> HttpCall:
     """The request a probe sends: to the router base, with the probe's timeout."""
     if probe.kind is ProbeKind.FULL:
         return HttpCall(
-            "POST",
-            probe.path,
+            method="POST",
+            path=probe.path,
             body=probe.body,
             content_type="application/json",
             timeout=probe.timeout,
         )
-    return HttpCall(_METHOD[probe.kind], probe.path, timeout=probe.timeout)
+    return HttpCall(method=_METHOD[probe.kind], path=probe.path, timeout=probe.timeout)
 
 
 def probe_healthy(kind: ProbeKind, status: int | None) -> bool:
@@ -144,7 +144,12 @@ def health_record(
     failures = 0 if ok else state.consecutive_failures + 1
     healthy = _NEXT_HEALTHY[state.healthy, ok, failures >= config.failure_threshold]
     return EndpointHealth(
-        healthy, failures, state.probes + 1, state.failures + (0 if ok else 1), latency, now
+        healthy=healthy,
+        consecutive_failures=failures,
+        probes=state.probes + 1,
+        failures=state.failures + (0 if ok else 1),
+        last_latency=latency,
+        last_checked=now,
     )
 
 
@@ -175,7 +180,7 @@ def board_start(endpoints: Iterable[str]) -> HealthBoard:
     """A board where every endpoint is healthy and unprobed."""
     names = tuple(endpoints)
     fresh = EndpointHealth()
-    return HealthBoard(names, tuple(fresh for _ in names))
+    return HealthBoard(endpoints=names, states=tuple(fresh for _ in names))
 
 
 def board_record(
@@ -196,7 +201,9 @@ def board_record(
         raise IndexError(f"no endpoint {index} on a board of {len(states)}")
     before = states[index]
     after = health_record(config, before, ok, latency, now)
-    board = HealthBoard(board.endpoints, (*states[:index], after, *states[index + 1 :]))
+    board = HealthBoard(
+        endpoints=board.endpoints, states=(*states[:index], after, *states[index + 1 :])
+    )
     return board, after.healthy != before.healthy
 
 
