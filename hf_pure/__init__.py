@@ -135,20 +135,15 @@ if TYPE_CHECKING:
 # touches. ``__all__`` and ``dir(hf_pure)`` come from this table.
 _EXPORTS: Final = MappingProxyType(
     {
-        # returns.result
         "Failure": "returns.result",
         "Result": "returns.result",
         "Success": "returns.result",
-        # hf_pure._version
         "__version__": "hf_pure._version",
-        # hf_pure.core.codec
         "json_dumps": "hf_pure.core.codec:dumps",
         "json_loads": "hf_pure.core.codec:loads",
-        # hf_pure.core.config
         "ClientConfig": "hf_pure.core.config",
         "Limits": "hf_pure.core.config",
         "make_config": "hf_pure.core.config",
-        # hf_pure.core.errors
         "BadRequest": "hf_pure.core.errors",
         "CircuitOpen": "hf_pure.core.errors",
         "ConfigError": "hf_pure.core.errors",
@@ -172,34 +167,25 @@ _EXPORTS: Final = MappingProxyType(
         "StreamInterrupted": "hf_pure.core.errors",
         "Timeout": "hf_pure.core.errors",
         "Unauthorized": "hf_pure.core.errors",
-        # hf_pure.core.failures
         "error_from_reply": "hf_pure.core.failures",
         "retry_after_seconds": "hf_pure.core.failures",
-        # hf_pure.core.http
         "HttpCall": "hf_pure.core.http",
         "raw_reply": "hf_pure.core.http",
         "RawReply": "hf_pure.core.http",
-        # hf_pure.core.request
         "decode_reply": "hf_pure.core.request",
         "Request": "hf_pure.core.request",
         "StreamCodec": "hf_pure.core.request",
         "StreamingRequest": "hf_pure.core.request",
-        # hf_pure.core.secret
         "Secret": "hf_pure.core.secret",
-        # hf_pure.core.sse
         "SseEvent": "hf_pure.core.sse",
-        # hf_pure.shell.runner
         "open_runner": "hf_pure.shell.runner",
         "Runner": "hf_pure.shell.runner",
         "Stream": "hf_pure.shell.runner",
-        # hf_pure.tasks.chat
         "chat": "hf_pure.tasks.chat",
         "ChatRequest": "hf_pure.tasks.chat",
-        # hf_pure.tasks.chat_reply
         "ChatCompletion": "hf_pure.tasks.chat_reply",
         "Choice": "hf_pure.tasks.chat_reply",
         "Usage": "hf_pure.tasks.chat_reply",
-        # hf_pure.tasks.messages
         "assistant": "hf_pure.tasks.messages",
         "developer": "hf_pure.tasks.messages",
         "image_part": "hf_pure.tasks.messages",
@@ -214,7 +200,6 @@ _EXPORTS: Final = MappingProxyType(
         "tool_result": "hf_pure.tasks.messages",
         "ToolCall": "hf_pure.tasks.messages",
         "user": "hf_pure.tasks.messages",
-        # hf_pure.tasks.modifiers
         "add_messages": "hf_pure.tasks.modifiers",
         "cacheable": "hf_pure.tasks.modifiers",
         "details": "hf_pure.tasks.modifiers",
@@ -246,23 +231,19 @@ _EXPORTS: Final = MappingProxyType(
         "truncate": "hf_pure.tasks.modifiers",
         "via": "hf_pure.tasks.modifiers",
         "with_messages": "hf_pure.tasks.modifiers",
-        # hf_pure.tasks.chat_stream (lazy)
         "assemble_chat": "hf_pure.tasks.chat_stream",
         "ChatChunk": "hf_pure.tasks.chat_stream",
         "ChunkChoice": "hf_pure.tasks.chat_stream",
         "Delta": "hf_pure.tasks.chat_stream",
         "ToolCallDelta": "hf_pure.tasks.chat_stream",
-        # hf_pure.tasks.text_generation (lazy)
         "Details": "hf_pure.tasks.text_generation",
         "text_generation": "hf_pure.tasks.text_generation",
         "TextGeneration": "hf_pure.tasks.text_generation",
         "TextGenerationChunk": "hf_pure.tasks.text_generation",
         "TextGenerationRequest": "hf_pure.tasks.text_generation",
         "Token": "hf_pure.tasks.text_generation",
-        # hf_pure.core.serial (lazy)
         "from_plain": "hf_pure.core.serial",
         "to_plain": "hf_pure.core.serial",
-        # hf_pure.reliability.policy (lazy)
         "adapt": "hf_pure.reliability.policy",
         "admit": "hf_pure.reliability.policy",
         "Admitted": "hf_pure.reliability.policy",
@@ -280,54 +261,41 @@ _EXPORTS: Final = MappingProxyType(
         "Send": "hf_pure.reliability.policy",
         "Serve": "hf_pure.reliability.policy",
         "Wait": "hf_pure.reliability.policy",
-        # hf_pure.reliability.breaker (lazy)
         "BreakerConfig": "hf_pure.reliability.breaker",
         "BreakerMode": "hf_pure.reliability.breaker",
         "BreakerState": "hf_pure.reliability.breaker",
-        # hf_pure.reliability.bucket (lazy)
         "BucketConfig": "hf_pure.reliability.bucket",
         "BucketState": "hf_pure.reliability.bucket",
-        # hf_pure.reliability.cache (lazy)
         "CacheConfig": "hf_pure.reliability.cache",
         "CacheState": "hf_pure.reliability.cache",
         "CacheStats": "hf_pure.reliability.cache",
-        # hf_pure.reliability.retry (lazy)
         "AGGRESSIVE": "hf_pure.reliability.retry",
         "CONSERVATIVE": "hf_pure.reliability.retry",
         "GiveUp": "hf_pure.reliability.retry",
         "NO_RETRY": "hf_pure.reliability.retry",
         "retry_delay": "hf_pure.reliability.retry",
         "RetryPolicy": "hf_pure.reliability.retry",
-        # hf_pure.reliability.failover (lazy)
         "Endpoint": "hf_pure.reliability.failover",
         "FailoverConfig": "hf_pure.reliability.failover",
         "Strategy": "hf_pure.reliability.failover",
-        # hf_pure.reliability.health (lazy)
         "HealthConfig": "hf_pure.reliability.health",
         "Probe": "hf_pure.reliability.health",
         "ProbeKind": "hf_pure.reliability.health",
-        # hf_pure.reliability.metrics (lazy)
         "bytes_per_second": "hf_pure.reliability.metrics",
         "error_rate": "hf_pure.reliability.metrics",
         "Metrics": "hf_pure.reliability.metrics",
         "quantiles": "hf_pure.reliability.metrics",
         "requests_per_second": "hf_pure.reliability.metrics",
         "to_prometheus": "hf_pure.reliability.metrics",
-        # hf_pure.reliability.settings (lazy)
         "Settings": "hf_pure.reliability.settings",
-        # hf_pure.reliability.rand (lazy)
         "Rng": "hf_pure.reliability.rand",
-        # hf_pure.shell.reliable (lazy)
         "ReliableRunner": "hf_pure.shell.reliable",
         "run_reliably": "hf_pure.shell.reliable",
-        # hf_pure.shell.health_loop (lazy)
         "health_monitor": "hf_pure.shell.health_loop",
         "HealthChange": "hf_pure.shell.health_loop",
         "HealthMonitor": "hf_pure.shell.health_loop",
-        # hf_pure.emulated (lazy)
         "emulated_runner": "hf_pure.emulated",
         "runner_for": "hf_pure.emulated",
-        # toolz (lazy)
         "pipe": "toolz",
     }
 )
