@@ -7,9 +7,10 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from returns.result import Failure, Success
+from returns.result import Failure, Result, Success
 
 import hf_pure as hf
+from hf_pure.core.http import HttpCall, RawReply
 from hf_pure.reliability.bucket import BucketConfig
 from hf_pure.reliability.failover import Endpoint, FailoverConfig
 from hf_pure.reliability.policy import replay
@@ -71,6 +72,42 @@ async def test_a_burst_of_503s_opens_the_breaker_and_it_closes_after_the_timeout
     time.now += 1.0  # the open timeout has passed: trials go through, and succeed
     assert isinstance(await reliable.run(REQ), Success)
     assert isinstance(await reliable.run(REQ), Success)
+    assert reliable.snapshot().breakers[MODEL].mode.value == "closed"
+
+
+class Exploding:
+    """A request whose decoder has a bug: ``runner.run`` raises (a bug is not a result)."""
+
+    cacheable = False
+
+    def __init__(self, inner: hf.ChatRequest) -> None:
+        self.inner = inner
+        self.model = inner.model
+
+    def check(self, limits: hf.Limits) -> hf.InvalidInput | None:
+        return self.inner.check(limits)
+
+    def to_call(self) -> HttpCall:
+        return self.inner.to_call()
+
+    def decode(self, reply: RawReply) -> Result[hf.ChatCompletion, hf.HfError]:
+        raise RuntimeError("a bug in a decoder")
+
+
+async def test_a_trial_that_raises_gives_its_slot_back(
+    runner: hf.Runner, emulator: Emulator
+) -> None:
+    time = FakeTime()
+    breaker = hf.BreakerConfig(failure_threshold=1, success_threshold=1, open_timeout=10.0)
+    policy = hf.Policy(bucket=UNLIMITED, retry=NO_RETRY, breaker=breaker)
+    reliable = hf.ReliableRunner(runner, policy, clock=time.clock, sleep=time.sleep)
+    emulator.script("chat", Fault.status(503))
+    assert isinstance((await reliable.run(REQ)).failure(), hf.ServerError)  # now open
+    time.now += 10.0  # a half-open trial is allowed, and it raises
+    with pytest.raises(RuntimeError, match="a bug in a decoder"):
+        await reliable.run(Exploding(REQ))
+    assert reliable.snapshot().breakers[MODEL].in_flight == 0  # the slot is given back
+    assert isinstance(await reliable.run(REQ), Success)  # the next trial goes out
     assert reliable.snapshot().breakers[MODEL].mode.value == "closed"
 
 

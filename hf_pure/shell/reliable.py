@@ -107,7 +107,7 @@ async def _drive(
         sent_at = clock()
         try:
             result = await runner.run(request, base_url=decision.endpoint)
-        except asyncio.CancelledError:
+        except BaseException:  # cancelled, or a bug below: the admission is given back
             cell.state = release(policy, cell.state, decision, clock())
             raise
         done = clock()
