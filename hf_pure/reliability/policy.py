@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 import attrs
@@ -103,8 +103,45 @@ class BreakerKey(enum.StrEnum):
 
 
 def _max_wait(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{attribute.name}: must be a number of seconds, got {_kind(value)}")
+    if not value >= 0:
         raise ValueError(f"{attribute.name}: must be a number of seconds >= 0")
+
+
+def _kind(value: object) -> str:
+    return "None" if value is None else type(value).__name__
+
+
+def _one(cls: type, optional: bool) -> Any:
+    """A validator: the field holds a ``cls`` (or None when ``optional``), else a TypeError
+    that names the field and what it takes (a setting is replaced as a value, or field by
+    field with dotted paths)."""
+    wanted = f"a {cls.__name__}"
+    if issubclass(cls, enum.Enum):
+        wanted += " (" + ", ".join(f"{cls.__name__}.{m.name}" for m in cls) + ")"
+    if optional:
+        wanted += " or None (None switches it off)"
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if isinstance(value, cls) or (optional and value is None):
+            return
+        hint = (
+            f"; set its fields one by one as {attribute.name}.<field>"
+            if isinstance(value, Mapping) and attrs.has(cls)
+            else ""
+        )
+        raise TypeError(f"{attribute.name}: must be {wanted}, got {_kind(value)}{hint}")
+
+    return check
+
+
+def _key_of(value: Any) -> Any:
+    """A breaker key's name as data ("model") is the key; anything else is left for the
+    validator to refuse."""
+    if isinstance(value, str) and not isinstance(value, BreakerKey):
+        return next((k for k in BreakerKey if k.value == value), value)
+    return value
 
 
 @attrs.frozen(repr=False)
@@ -115,13 +152,21 @@ class Policy(Value):
     one is a ``Reject(RateLimitedLocally)`` at once.
     """
 
-    breaker: BreakerConfig | None = attrs.field(factory=BreakerConfig)
-    breaker_key: BreakerKey = BreakerKey.MODEL
-    bucket: BucketConfig | None = attrs.field(factory=BucketConfig)
-    cache: CacheConfig | None = attrs.field(factory=CacheConfig)
-    retry: RetryPolicy = CONSERVATIVE
-    failover: FailoverConfig | None = None
-    health: HealthConfig = attrs.field(factory=HealthConfig)
+    breaker: BreakerConfig | None = attrs.field(
+        factory=BreakerConfig, validator=_one(BreakerConfig, True)
+    )
+    breaker_key: BreakerKey = attrs.field(
+        default=BreakerKey.MODEL, converter=_key_of, validator=_one(BreakerKey, False)
+    )
+    bucket: BucketConfig | None = attrs.field(
+        factory=BucketConfig, validator=_one(BucketConfig, True)
+    )
+    cache: CacheConfig | None = attrs.field(factory=CacheConfig, validator=_one(CacheConfig, True))
+    retry: RetryPolicy = attrs.field(default=CONSERVATIVE, validator=_one(RetryPolicy, False))
+    failover: FailoverConfig | None = attrs.field(
+        default=None, validator=_one(FailoverConfig, True)
+    )
+    health: HealthConfig = attrs.field(factory=HealthConfig, validator=_one(HealthConfig, False))
     max_wait: float = attrs.field(default=30.0, validator=_max_wait)
 
 

@@ -214,6 +214,8 @@ class ReliableRunner:
         return out
 
     def _switch(self, settings: Settings[Policy]) -> None:
-        old = self._settings.value
+        # the new state first: if anything in it raised, neither the settings nor the state
+        # would have changed
+        state = adapt(self._settings.value, settings.value, self.state, self._clock())
         self._settings = settings
-        self.state = adapt(old, settings.value, self.state, self._clock())
+        self.state = state
