@@ -308,7 +308,10 @@ def admit(
         current = breakers.get(key, _FRESH_BREAKER)
         breaker, refused = breaker_admit(policy.breaker, current, now)
         if refused is not None:
-            return _with(state, cache=cache), Reject(refused)
+            scope = "global" if key == "*" else policy.breaker_key.value
+            wait = refused.until - now
+            named = attrs.evolve(refused, key=key, scope=scope, retry_in=wait if wait > 0 else 0.0)
+            return _with(state, cache=cache), Reject(named)
         if breaker is not current:  # a closed breaker admits without changing
             breakers = breakers.set(key, breaker)
 

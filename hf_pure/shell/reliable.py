@@ -9,8 +9,9 @@ Two ways in, one loop:
   on one event loop no update can be lost), exposes a snapshot, can record the event log for
   replay, and takes dynamic setting changes.
 
-Time and sleeping are parameters (``clock``, ``sleep``) so tests drive them; randomness comes
-from the ``Rng`` in the state, so a run replays from its seed.
+Time and sleeping are parameters (``clock``, ``sleep``; ``wall``, the wall clock, only dates a
+refusal for the user: the pure layers work in ``clock`` time) so tests drive them; randomness
+comes from the ``Rng`` in the state, so a run replays from its seed.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, Protocol, TypeVar
 
+import attrs
 from returns.result import Failure, Result, Success
 
-from hf_pure.core.errors import HfError, RateLimitedLocally
+from hf_pure.core.errors import CircuitOpen, HfError, RateLimitedLocally
 from hf_pure.core.request import Request
 from hf_pure.reliability.policy import (
     Admitted,
@@ -71,8 +73,16 @@ class _Box:
         self.events: list[Event] | None = None
 
 
+def _dated(error: HfError, wall: Clock) -> HfError:
+    """A refusal as the user gets it: a CircuitOpen says the wall-clock time of its next
+    trial (the pure layer knows only the seconds until then, in its own clock)."""
+    if isinstance(error, CircuitOpen) and error.retry_in is not None:
+        return attrs.evolve(error, resume_at=wall() + error.retry_in)
+    return error
+
+
 async def _drive(
-    runner: Runner, cell: _Cell, request: Request[T], clock: Clock, sleep: Sleep
+    runner: Runner, cell: _Cell, request: Request[T], clock: Clock, sleep: Sleep, wall: Clock
 ) -> Result[T, HfError]:
     """Admit, send, record, retry: the one loop behind both entry points.
 
@@ -95,7 +105,7 @@ async def _drive(
                 log.append(Hit(request, now))
             return Success(decision.value)
         if isinstance(decision, Reject):
-            return Failure(decision.error)
+            return Failure(_dated(decision.error, wall))
         if not isinstance(decision, Send):  # Wait: the local rate limit
             deadline = policy.retry.deadline
             if deadline is not None and now - start + decision.seconds > deadline:
@@ -134,11 +144,12 @@ async def run_reliably(
     *,
     clock: Clock = time.monotonic,
     sleep: Sleep = asyncio.sleep,
+    wall: Clock = time.time,
 ) -> tuple[Result[T, HfError], ReliabilityState]:
     """Run ``request`` under ``policy`` from ``state``: cache, rate waits, breaker, failover,
     retries. Returns the result and the new state; the caller threads the state on."""
     box = _Box(policy, state)
-    result = await _drive(runner, box, request, clock, sleep)
+    result = await _drive(runner, box, request, clock, sleep, wall)
     return result, box.state
 
 
@@ -159,6 +170,7 @@ class ReliableRunner:
         seed: int = 0,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        wall: Clock = time.time,
         record_events: bool = False,
         state: ReliabilityState | None = None,
     ) -> None:
@@ -167,6 +179,7 @@ class ReliableRunner:
         self._settings: Settings[Policy] = settings_start(policy)
         self._clock = clock
         self._sleep = sleep
+        self._wall = wall
         self.state = state if state is not None else policy_start(policy, clock(), seed)
         self.events: list[Event] | None = [] if record_events else None
         self._initial = self.state
@@ -182,7 +195,7 @@ class ReliableRunner:
     def run(self, request: Request[T]) -> Coroutine[Any, Any, Result[T, HfError]]:
         """``await reliable.run(request)``: the request under the policy (one coroutine: the
         loop's own, not one wrapped around it)."""
-        return _drive(self.runner, self, request, self._clock, self._sleep)
+        return _drive(self.runner, self, request, self._clock, self._sleep, self._wall)
 
     def snapshot(self) -> ReliabilityState:
         """The state as it is now (a frozen value: later calls don't change it)."""
