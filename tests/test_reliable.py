@@ -111,6 +111,49 @@ async def test_a_trial_that_raises_gives_its_slot_back(
     assert reliable.snapshot().breakers[MODEL].mode.value == "closed"
 
 
+ANSWER_BODY = (
+    b'{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,'
+    b'"message":{"role":"assistant","content":"hi there"},"finish_reason":"stop"}],'
+    b'"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}'
+)
+DOWN_BODY = b'{"error":"upstream down"}'
+
+
+async def test_the_metrics_count_the_bytes_of_every_exchange(
+    runner: hf.Runner, emulator: Emulator
+) -> None:
+    time = FakeTime()
+    policy = hf.Policy(bucket=UNLIMITED, retry=NO_RETRY)
+    reliable = hf.ReliableRunner(runner, policy, clock=time.clock, sleep=time.sleep)
+    emulator.script("chat", Fault.status(503, DOWN_BODY), Fault.status(200, ANSWER_BODY))
+    assert isinstance((await reliable.run(REQ)).failure(), hf.ServerError)
+    assert (await reliable.run(REQ)).unwrap().text == "hi there"
+    metrics = reliable.snapshot().metrics
+    sent = [len(r.body) for r in emulator.requests if r.path.endswith("/chat/completions")]
+    assert len(sent) == 2
+    assert sent[0] > 0
+    assert metrics.bytes_sent == sum(sent)
+    assert metrics.bytes_received == len(DOWN_BODY) + len(ANSWER_BODY)
+    assert hf.bytes_per_second(metrics, time.now) == (sum(sent) + metrics.bytes_received) / 60
+    exposed = hf.to_prometheus(metrics)
+    assert f'hf_pure_bytes_total{{direction="received"}} {metrics.bytes_received}\n' in exposed
+    assert f'hf_pure_bytes_total{{direction="sent"}} {sum(sent)}\n' in exposed
+
+
+async def test_run_measured_is_run_with_the_sizes_of_the_bodies(
+    runner: hf.Runner, emulator: Emulator
+) -> None:
+    emulator.script("chat", Fault.status(200, ANSWER_BODY))
+    result, sent, received = await runner.run_measured(REQ)
+    assert result.unwrap().text == "hi there"
+    assert (sent, received) == (len(emulator.requests[0].body), len(ANSWER_BODY))
+    bad = hf.chat(MODEL, [])  # refused before sending: nothing exchanged
+    refused, *sizes = await runner.run_measured(bad)
+    assert isinstance(refused.failure(), hf.InvalidInput)
+    assert sizes == [0, 0]
+    assert len(emulator.requests) == 1
+
+
 async def test_a_429_with_retry_after_is_waited_out(runner: hf.Runner, emulator: Emulator) -> None:
     time = FakeTime()
     policy = hf.Policy(bucket=UNLIMITED)

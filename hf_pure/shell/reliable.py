@@ -116,14 +116,34 @@ async def _drive(
             continue
         sent_at = clock()
         try:
-            result = await runner.run(request, base_url=decision.endpoint)
+            result, out, back = await runner.run_measured(request, base_url=decision.endpoint)
         except BaseException:  # cancelled, or a bug below: the admission is given back
             cell.state = release(policy, cell.state, decision, clock())
             raise
         done = clock()
-        cell.state = record(policy, cell.state, request, decision, result, done - sent_at, done)
+        cell.state = record(
+            policy,
+            cell.state,
+            request,
+            decision,
+            result,
+            done - sent_at,
+            done,
+            bytes_sent=out,
+            bytes_received=back,
+        )
         if log is not None:
-            log.append(Recorded(request, decision, result, done - sent_at, done))
+            log.append(
+                Recorded(
+                    request,
+                    decision,
+                    result,
+                    done - sent_at,
+                    done,
+                    bytes_sent=out,
+                    bytes_received=back,
+                )
+            )
         if isinstance(result, Success):
             return result
         if decision.index is not None:
