@@ -18,50 +18,35 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any, TypeVar
 
-import attrs
-from returns.result import Failure, Result, Success
+from returns.result import Result, Success
 
-from hf_pure.core.errors import CircuitOpen, HfError, RateLimitedLocally
-from hf_pure.core.request import Request
+from hf_pure.core.errors import HfError
+from hf_pure.core.request import Request, StreamingRequest
 from hf_pure.reliability.policy import (
-    Admitted,
     Event,
-    Hit,
     Policy,
-    Recorded,
-    Reject,
     ReliabilityState,
-    Send,
-    Serve,
     adapt,
-    admit,
-    draw,
     policy_start,
-    record,
-    record_hit,
-    release,
 )
-from hf_pure.reliability.retry import GiveUp, retry_delay
 from hf_pure.reliability.settings import Settings, rollback, settings_start, update
+from hf_pure.shell.reliable_steps import (
+    Cell,
+    Clock,
+    Sleep,
+    admission,
+    backoff,
+    finish,
+    give_back,
+)
+from hf_pure.shell.reliable_stream import ReliableStream
 from hf_pure.shell.runner import Runner
 
 T = TypeVar("T")
-
-Clock = Callable[[], float]
-Sleep = Callable[[float], Awaitable[None]]
-
-
-class _Cell(Protocol):
-    """Where the loop reads and writes the state (a local box, or a ReliableRunner)."""
-
-    state: ReliabilityState
-    events: list[Event] | None
-
-    @property
-    def policy(self) -> Policy: ...
+C = TypeVar("C")
 
 
 class _Box:
@@ -73,87 +58,37 @@ class _Box:
         self.events: list[Event] | None = None
 
 
-def _dated(error: HfError, wall: Clock) -> HfError:
-    """A refusal as the user gets it: a CircuitOpen says the wall-clock time of its next
-    trial (the pure layer knows only the seconds until then, in its own clock)."""
-    if isinstance(error, CircuitOpen) and error.retry_in is not None:
-        return attrs.evolve(error, resume_at=wall() + error.retry_in)
-    return error
-
-
 async def _drive(
-    runner: Runner, cell: _Cell, request: Request[T], clock: Clock, sleep: Sleep, wall: Clock
+    runner: Runner, cell: Cell, request: Request[T], clock: Clock, sleep: Sleep, wall: Clock
 ) -> Result[T, HfError]:
     """Admit, send, record, retry: the one loop behind both entry points.
 
-    Every ``cell.state = f(cell.state, ...)`` below runs without an await between reading and
-    writing the state, which is what makes the cell safe for concurrent callers.
+    Every change of ``cell.state`` (here and in the steps) runs without an await between
+    reading and writing the state, which is what makes the cell safe for concurrent callers.
     """
     start = clock()
     attempt = 0
     failed: frozenset[int] = frozenset()  # endpoints that failed this request: tried last
-    log = cell.events
     while True:
-        policy = cell.policy
-        now = clock()
-        cell.state, decision = admit(policy, cell.state, request, now, failed)
-        if log is not None:
-            log.append(Admitted(request, now, failed))
-        if isinstance(decision, Serve):
-            cell.state = record_hit(cell.state, request, now)
-            if log is not None:
-                log.append(Hit(request, now))
-            return Success(decision.value)
-        if isinstance(decision, Reject):
-            return Failure(_dated(decision.error, wall))
-        if not isinstance(decision, Send):  # Wait: the local rate limit
-            deadline = policy.retry.deadline
-            if deadline is not None and now - start + decision.seconds > deadline:
-                return Failure(
-                    RateLimitedLocally(decision.seconds, "the retry deadline comes first")
-                )
-            await sleep(decision.seconds)
-            continue
+        admitted = await admission(cell, request, start, failed, clock, sleep, wall, False)
+        if not isinstance(admitted, tuple):
+            return admitted
+        policy, decision = admitted
         sent_at = clock()
         try:
             result, out, back = await runner.run_measured(request, base_url=decision.endpoint)
         except BaseException:  # cancelled, or a bug below: the admission is given back
-            cell.state = release(policy, cell.state, decision, clock())
+            give_back(cell, policy, decision, clock())
             raise
         done = clock()
-        cell.state = record(
-            policy,
-            cell.state,
-            request,
-            decision,
-            result,
-            done - sent_at,
-            done,
-            bytes_sent=out,
-            bytes_received=back,
-        )
-        if log is not None:
-            log.append(
-                Recorded(
-                    request,
-                    decision,
-                    result,
-                    done - sent_at,
-                    done,
-                    bytes_sent=out,
-                    bytes_received=back,
-                )
-            )
+        finish(cell, policy, request, decision, result, done - sent_at, done, out, back)
         if isinstance(result, Success):
             return result
         if decision.index is not None:
             failed = failed | {decision.index}
         attempt += 1
-        jitter, cell.state = draw(cell.state)
-        delay = retry_delay(policy.retry, attempt, result.failure(), jitter, done - start)
-        if isinstance(delay, GiveUp):
+        if not await backoff(cell, policy, attempt, result.failure(), done - start, sleep):
             return result
-        await sleep(delay)
 
 
 async def run_reliably(
@@ -217,6 +152,11 @@ class ReliableRunner:
         loop's own, not one wrapped around it)."""
         return _drive(self.runner, self, request, self._clock, self._sleep, self._wall)
 
+    def stream(self, request: StreamingRequest[T, C]) -> ReliableStream[C, T]:
+        """``async for chunk in reliable.stream(request)``: the stream under the policy, with
+        ``run``'s admission, retries before the first chunk, and one record at its end."""
+        return ReliableStream(self.runner, self, request, self._clock, self._sleep, self._wall)
+
     def snapshot(self) -> ReliabilityState:
         """The state as it is now (a frozen value: later calls don't change it)."""
         return self.state
@@ -252,3 +192,6 @@ class ReliableRunner:
         state = adapt(self._settings.value, settings.value, self.state, self._clock())
         self._settings = settings
         self.state = state
+
+
+__all__ = ["Clock", "ReliableRunner", "ReliableStream", "Sleep", "run_reliably"]
