@@ -100,13 +100,17 @@ async def test_a_trial_that_raises_gives_its_slot_back(
     time = FakeTime()
     breaker = hf.BreakerConfig(failure_threshold=1, success_threshold=1, open_timeout=10.0)
     policy = hf.Policy(bucket=UNLIMITED, retry=NO_RETRY, breaker=breaker)
-    reliable = hf.ReliableRunner(runner, policy, clock=time.clock, sleep=time.sleep)
+    reliable = hf.ReliableRunner(
+        runner, policy, clock=time.clock, sleep=time.sleep, record_events=True
+    )
     emulator.script("chat", Fault.status(503))
     assert isinstance((await reliable.run(REQ)).failure(), hf.ServerError)  # now open
     time.now += 10.0  # a half-open trial is allowed, and it raises
     with pytest.raises(RuntimeError, match="a bug in a decoder"):
         await reliable.run(Exploding(REQ))
     assert reliable.snapshot().breakers[MODEL].in_flight == 0  # the slot is given back
+    assert reliable.events is not None  # and the log says so
+    assert replay(reliable.policy, reliable.initial_state, reliable.events) == reliable.snapshot()
     assert isinstance(await reliable.run(REQ), Success)  # the next trial goes out
     assert reliable.snapshot().breakers[MODEL].mode.value == "closed"
 
@@ -152,6 +156,21 @@ async def test_run_measured_is_run_with_the_sizes_of_the_bodies(
     assert isinstance(refused.failure(), hf.InvalidInput)
     assert sizes == [0, 0]
     assert len(emulator.requests) == 1
+
+
+async def test_the_event_log_replays_the_jitter_of_retries(
+    runner: hf.Runner, emulator: Emulator
+) -> None:
+    time = FakeTime()
+    breaker = hf.BreakerConfig(failure_threshold=1, success_threshold=1, open_timeout=1.0)
+    policy = hf.Policy(bucket=UNLIMITED, breaker=breaker, retry=RetryPolicy(3, 2.0, 5.0))
+    reliable = hf.ReliableRunner(
+        runner, policy, clock=time.clock, sleep=time.sleep, record_events=True
+    )
+    emulator.script("chat", Fault.status(503))
+    assert isinstance(await reliable.run(REQ), Success)  # a jittered retry after the trip
+    assert reliable.events is not None
+    assert replay(reliable.policy, reliable.initial_state, reliable.events) == reliable.snapshot()
 
 
 async def test_a_429_with_retry_after_is_waited_out(runner: hf.Runner, emulator: Emulator) -> None:
