@@ -235,3 +235,40 @@ async def test_streams_pass_the_cache_over(runner: hf.Runner, emulator: Emulator
     assert isinstance(await reliable.stream(cached).collect(), Success)
     assert chat_posts(emulator) == 2  # a cached whole answer can't be streamed: it is sent
     assert reliable.snapshot().metrics.cache_hits == 1
+
+
+async def test_a_stream_cancelled_while_waiting_to_retry_ends_interrupted(
+    runner: hf.Runner, emulator: Emulator
+) -> None:
+    gate = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        await gate.wait()  # a retry wait that only cancellation ends
+
+    reliable = hf.ReliableRunner(runner, hf.Policy(bucket=UNLIMITED, retry=RETRY), sleep=sleep)
+    emulator.script("chat", Fault.status(503))
+    stream = reliable.stream(REQ)
+    task = asyncio.create_task(stream.collect())
+    await asyncio.sleep(0.2)
+    assert chat_posts(emulator) == 1
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    ended = stream.result.failure()
+    assert isinstance(ended, hf.StreamInterrupted)
+    assert "cancelled" in ended.reason
+    assert [chunk async for chunk in stream] == []  # ended: nothing more, no error
+
+
+async def test_two_tasks_reading_one_stream_get_a_clear_error(
+    runner: hf.Runner, emulator: Emulator
+) -> None:
+    reliable = hf.ReliableRunner(runner, hf.Policy(bucket=UNLIMITED))
+    emulator.script("chat", Fault.delay(0.3))
+    stream = reliable.stream(REQ)
+    first = asyncio.create_task(stream.__anext__())
+    await asyncio.sleep(0.05)
+    with pytest.raises(RuntimeError, match="another task"):
+        await stream.__anext__()
+    await first
+    assert isinstance(await stream.collect(), Success)

@@ -15,7 +15,8 @@ transition atomically for concurrent callers.
 
 The order inside ``admit`` (each step sees the state the previous one left):
 
-    1. cache     cacheable request and a fresh entry        -> Serve (no token, no trial)
+    1. cache     cacheable request and a fresh entry        -> Serve (no token, no trial;
+                 never for a stream: ``streamed=True`` passes the cache over)
     2. failover  pick an endpoint                            -> Reject(NoHealthyEndpoint)
     3. breaker   the key's breaker (model, endpoint or all)  -> Reject(CircuitOpen)
     4. bucket    take one request token                      -> Wait(s) / Reject(RateLimitedLocally)
@@ -25,7 +26,13 @@ Steps 2-4 only look until step 5: a refusal at any step leaves the earlier machi
 were (no endpoint counted in flight, no trial slot taken, no token spent). ``record`` then
 feeds the outcome to every machine: breaker (failure, success or ignored), failover
 (latency, failure window), cache (store a cacheable success), bucket (charge the LLM tokens
-the reply reports) and metrics.
+the reply reports) and metrics (with the bytes of the exchange). ``release`` gives back an
+admission whose attempt never finished; ``replay`` folds a logged run through all of these.
+
+A breaker's refusal is a ``CircuitOpen`` naming the breaker's key and scope, with
+``retry_in``, the seconds (in ``now``'s clock) until a trial is allowed; the shell adds the
+wall-clock time. The values live in :mod:`~hf_pure.reliability.policy_types`, ``record`` and
+``release`` in :mod:`~hf_pure.reliability.outcomes`; every name is importable from here.
 """
 
 from __future__ import annotations

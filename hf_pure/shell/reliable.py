@@ -7,7 +7,13 @@ Two ways in, one loop:
 - :class:`ReliableRunner` for concurrent callers: it keeps the state in one cell and applies
   every transition to it atomically (each is a synchronous pure call made between awaits, so
   on one event loop no update can be lost), exposes a snapshot, can record the event log for
-  replay, and takes dynamic setting changes.
+  replay, and takes dynamic setting changes. ``reliable.stream(request)`` streams under the
+  same policy (:mod:`hf_pure.shell.reliable_stream`).
+
+Whatever ends an attempt early (cancellation, or an exception from below, which is a bug and
+propagates) gives its admission back first: a half-open breaker never keeps a trial slot for
+an attempt that will not report. The steps both loops share are in
+:mod:`hf_pure.shell.reliable_steps`.
 
 Time and sleeping are parameters (``clock``, ``sleep``; ``wall``, the wall clock, only dates a
 refusal for the user: the pure layers work in ``clock`` time) so tests drive them; randomness

@@ -202,10 +202,19 @@ class ReliableStream(Generic[C, T]):
             )
 
     async def _first(self) -> C:
-        """Admit and open attempts until one hands out a chunk, or the stream ends."""
-        if self._started:
-            raise StopAsyncIteration
+        if self._started:  # another task is opening it: one reader per stream
+            raise RuntimeError("this stream is already being read by another task")
         self._started = True
+        try:
+            return await self._open()
+        except BaseException:
+            if self._outcome is None:  # cancelled while waiting to send or to retry
+                reason = "cancelled before the first chunk"
+                self._outcome = Failure(StreamInterrupted("", 0, reason))
+            raise
+
+    async def _open(self) -> C:
+        """Admit and open attempts until one hands out a chunk, or the stream ends."""
         self._loop = asyncio.get_running_loop()
         cell, clock, request = self._cell, self._clock, self._request
         start = clock()
