@@ -272,3 +272,13 @@ async def test_two_tasks_reading_one_stream_get_a_clear_error(
         await stream.__anext__()
     await first
     assert isinstance(await stream.collect(), Success)
+
+
+async def test_streams_wait_out_the_local_rate_limit(runner: hf.Runner, emulator: Emulator) -> None:
+    time = FakeTime()
+    slow = BucketConfig(per_second=1.0, per_minute=None, per_hour=None)
+    reliable = reliable_for(runner, time, bucket=slow)
+    for _ in range(3):
+        assert isinstance(await reliable.stream(REQ).collect(), Success)
+    assert sum(time.slept) == pytest.approx(2.0)  # 1 free, then 1 s each
+    assert chat_posts(emulator) == 3

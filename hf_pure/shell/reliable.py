@@ -31,13 +31,7 @@ from returns.result import Result, Success
 
 from hf_pure.core.errors import HfError
 from hf_pure.core.request import Request, StreamingRequest
-from hf_pure.reliability.policy import (
-    Event,
-    Policy,
-    ReliabilityState,
-    adapt,
-    policy_start,
-)
+from hf_pure.reliability.policy import Event, Policy, ReliabilityState, Wait, adapt, policy_start
 from hf_pure.reliability.settings import Settings, rollback, settings_start, update
 from hf_pure.shell.reliable_steps import (
     Cell,
@@ -76,7 +70,10 @@ async def _drive(
     attempt = 0
     failed: frozenset[int] = frozenset()  # endpoints that failed this request: tried last
     while True:
-        admitted = await admission(cell, request, start, failed, clock, sleep, wall, False)
+        admitted = admission(cell, request, start, clock(), failed, wall, False)
+        if isinstance(admitted, Wait):
+            await sleep(admitted.seconds)
+            continue
         if not isinstance(admitted, tuple):
             return admitted
         policy, decision = admitted

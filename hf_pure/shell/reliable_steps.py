@@ -25,6 +25,7 @@ from hf_pure.reliability.policy import (
     ReliabilityState,
     Send,
     Serve,
+    Wait,
     admit,
     draw,
     record,
@@ -55,39 +56,37 @@ def dated(error: HfError, wall: Clock) -> HfError:
     return error
 
 
-async def admission(
+def admission(
     cell: Cell,
     request: Any,
     start: float,
+    now: float,
     failed: frozenset[int],
-    clock: Clock,
-    sleep: Sleep,
     wall: Clock,
     streamed: bool,
-) -> tuple[Policy, Send] | Result[Any, HfError]:
-    """Admit ``request`` until it may go out: ``(policy, Send)`` (the policy it was admitted
-    under), or the answer without sending (a cache hit, a refusal, a rate-limit wait longer
-    than the retry deadline allows)."""
+) -> tuple[Policy, Send] | Wait | Result[Any, HfError]:
+    """Admit ``request`` at ``now``: ``(policy, Send)`` (it may go out, under that policy),
+    ``Wait`` (the local rate limit: sleep, then admit again), or the answer without sending
+    (a cache hit, a refusal, a rate-limit wait longer than the retry deadline allows).
+    Synchronous: the loops sleep, so that the common path makes no coroutine."""
+    policy = cell.policy
+    cell.state, decision = admit(policy, cell.state, request, now, failed, streamed=streamed)
     log = cell.events
-    while True:
-        policy = cell.policy
-        now = clock()
-        cell.state, decision = admit(policy, cell.state, request, now, failed, streamed=streamed)
+    if log is not None:
+        log.append(Admitted(request, now, failed, streamed))
+    if isinstance(decision, Send):
+        return policy, decision
+    if isinstance(decision, Serve):
+        cell.state = record_hit(cell.state, request, now)
         if log is not None:
-            log.append(Admitted(request, now, failed, streamed))
-        if isinstance(decision, Send):
-            return policy, decision
-        if isinstance(decision, Serve):
-            cell.state = record_hit(cell.state, request, now)
-            if log is not None:
-                log.append(Hit(request, now))
-            return Success(decision.value)
-        if isinstance(decision, Reject):
-            return Failure(dated(decision.error, wall))
-        deadline = policy.retry.deadline  # Wait: the local rate limit
-        if deadline is not None and now - start + decision.seconds > deadline:
-            return Failure(RateLimitedLocally(decision.seconds, "the retry deadline comes first"))
-        await sleep(decision.seconds)
+            log.append(Hit(request, now))
+        return Success(decision.value)
+    if isinstance(decision, Reject):
+        return Failure(dated(decision.error, wall))
+    deadline = policy.retry.deadline
+    if deadline is not None and now - start + decision.seconds > deadline:
+        return Failure(RateLimitedLocally(decision.seconds, "the retry deadline comes first"))
+    return decision
 
 
 def finish(

@@ -20,7 +20,7 @@ from returns.result import Failure, Result, Success
 
 from hf_pure.core.errors import HfError, StreamInterrupted
 from hf_pure.core.request import StreamingRequest
-from hf_pure.reliability.policy import Policy, Send
+from hf_pure.reliability.policy import Policy, Send, Wait
 from hf_pure.shell.reliable_steps import (
     Cell,
     Clock,
@@ -221,9 +221,10 @@ class ReliableStream(Generic[C, T]):
         attempt = 0
         failed: frozenset[int] = frozenset()
         while True:
-            admitted = await admission(
-                cell, request, start, failed, clock, self._sleep, self._wall, True
-            )
+            admitted = admission(cell, request, start, clock(), failed, self._wall, True)
+            if isinstance(admitted, Wait):
+                await self._sleep(admitted.seconds)
+                continue
             if not isinstance(admitted, tuple):
                 self._outcome = admitted
                 raise StopAsyncIteration
