@@ -54,6 +54,7 @@ MODULES = (
     ("Failover", "failover"),
     ("Health checks", "health"),
     ("Metrics", "metrics"),
+    ("Latency histogram", "histogram"),
     ("Dynamic settings", "settings"),
 )
 

@@ -7,9 +7,10 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from returns.result import Failure, Success
+from returns.result import Failure, Result, Success
 
 import hf_pure as hf
+from hf_pure.core.http import HttpCall, RawReply
 from hf_pure.reliability.bucket import BucketConfig
 from hf_pure.reliability.failover import Endpoint, FailoverConfig
 from hf_pure.reliability.policy import replay
@@ -72,6 +73,104 @@ async def test_a_burst_of_503s_opens_the_breaker_and_it_closes_after_the_timeout
     assert isinstance(await reliable.run(REQ), Success)
     assert isinstance(await reliable.run(REQ), Success)
     assert reliable.snapshot().breakers[MODEL].mode.value == "closed"
+
+
+class Exploding:
+    """A request whose decoder has a bug: ``runner.run`` raises (a bug is not a result)."""
+
+    cacheable = False
+
+    def __init__(self, inner: hf.ChatRequest) -> None:
+        self.inner = inner
+        self.model = inner.model
+
+    def check(self, limits: hf.Limits) -> hf.InvalidInput | None:
+        return self.inner.check(limits)
+
+    def to_call(self) -> HttpCall:
+        return self.inner.to_call()
+
+    def decode(self, reply: RawReply) -> Result[hf.ChatCompletion, hf.HfError]:
+        raise RuntimeError("a bug in a decoder")
+
+
+async def test_a_trial_that_raises_gives_its_slot_back(
+    runner: hf.Runner, emulator: Emulator
+) -> None:
+    time = FakeTime()
+    breaker = hf.BreakerConfig(failure_threshold=1, success_threshold=1, open_timeout=10.0)
+    policy = hf.Policy(bucket=UNLIMITED, retry=NO_RETRY, breaker=breaker)
+    reliable = hf.ReliableRunner(
+        runner, policy, clock=time.clock, sleep=time.sleep, record_events=True
+    )
+    emulator.script("chat", Fault.status(503))
+    assert isinstance((await reliable.run(REQ)).failure(), hf.ServerError)  # now open
+    time.now += 10.0  # a half-open trial is allowed, and it raises
+    with pytest.raises(RuntimeError, match="a bug in a decoder"):
+        await reliable.run(Exploding(REQ))
+    assert reliable.snapshot().breakers[MODEL].in_flight == 0  # the slot is given back
+    assert reliable.events is not None  # and the log says so
+    assert replay(reliable.policy, reliable.initial_state, reliable.events) == reliable.snapshot()
+    assert isinstance(await reliable.run(REQ), Success)  # the next trial goes out
+    assert reliable.snapshot().breakers[MODEL].mode.value == "closed"
+
+
+ANSWER_BODY = (
+    b'{"id":"c1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,'
+    b'"message":{"role":"assistant","content":"hi there"},"finish_reason":"stop"}],'
+    b'"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}'
+)
+DOWN_BODY = b'{"error":"upstream down"}'
+
+
+async def test_the_metrics_count_the_bytes_of_every_exchange(
+    runner: hf.Runner, emulator: Emulator
+) -> None:
+    time = FakeTime()
+    policy = hf.Policy(bucket=UNLIMITED, retry=NO_RETRY)
+    reliable = hf.ReliableRunner(runner, policy, clock=time.clock, sleep=time.sleep)
+    emulator.script("chat", Fault.status(503, DOWN_BODY), Fault.status(200, ANSWER_BODY))
+    assert isinstance((await reliable.run(REQ)).failure(), hf.ServerError)
+    assert (await reliable.run(REQ)).unwrap().text == "hi there"
+    metrics = reliable.snapshot().metrics
+    sent = [len(r.body) for r in emulator.requests if r.path.endswith("/chat/completions")]
+    assert len(sent) == 2
+    assert sent[0] > 0
+    assert metrics.bytes_sent == sum(sent)
+    assert metrics.bytes_received == len(DOWN_BODY) + len(ANSWER_BODY)
+    assert hf.bytes_per_second(metrics, time.now) == (sum(sent) + metrics.bytes_received) / 60
+    exposed = hf.to_prometheus(metrics)
+    assert f'hf_pure_bytes_total{{direction="received"}} {metrics.bytes_received}\n' in exposed
+    assert f'hf_pure_bytes_total{{direction="sent"}} {sum(sent)}\n' in exposed
+
+
+async def test_run_measured_is_run_with_the_sizes_of_the_bodies(
+    runner: hf.Runner, emulator: Emulator
+) -> None:
+    emulator.script("chat", Fault.status(200, ANSWER_BODY))
+    result, sent, received = await runner.run_measured(REQ)
+    assert result.unwrap().text == "hi there"
+    assert (sent, received) == (len(emulator.requests[0].body), len(ANSWER_BODY))
+    bad = hf.chat(MODEL, [])  # refused before sending: nothing exchanged
+    refused, *sizes = await runner.run_measured(bad)
+    assert isinstance(refused.failure(), hf.InvalidInput)
+    assert sizes == [0, 0]
+    assert len(emulator.requests) == 1
+
+
+async def test_the_event_log_replays_the_jitter_of_retries(
+    runner: hf.Runner, emulator: Emulator
+) -> None:
+    time = FakeTime()
+    breaker = hf.BreakerConfig(failure_threshold=1, success_threshold=1, open_timeout=1.0)
+    policy = hf.Policy(bucket=UNLIMITED, breaker=breaker, retry=RetryPolicy(3, 2.0, 5.0))
+    reliable = hf.ReliableRunner(
+        runner, policy, clock=time.clock, sleep=time.sleep, record_events=True
+    )
+    emulator.script("chat", Fault.status(503))
+    assert isinstance(await reliable.run(REQ), Success)  # a jittered retry after the trip
+    assert reliable.events is not None
+    assert replay(reliable.policy, reliable.initial_state, reliable.events) == reliable.snapshot()
 
 
 async def test_a_429_with_retry_after_is_waited_out(runner: hf.Runner, emulator: Emulator) -> None:

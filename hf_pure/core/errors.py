@@ -246,18 +246,57 @@ class MalformedResponse(HfErrorBase):
         return f"malformed response (HTTP {self.status}): {self.reason}{shown}"
 
 
+def _utc(epoch: float) -> str:
+    """Epoch seconds as ``YYYY-MM-DD HH:MM:SS UTC`` (civil-from-days arithmetic: no clock,
+    no datetime in the core)."""
+    seconds = int(epoch // 1)
+    days, rest = divmod(seconds, 86400)
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    year = yoe + era * 400 + (month <= 2)
+    hh, rest = divmod(rest, 3600)
+    return f"{year:04d}-{month:02d}-{day:02d} {hh:02d}:{rest // 60:02d}:{rest % 60:02d} UTC"
+
+
 @attrs.frozen(repr=False, eq=False, slots=False)
 class CircuitOpen(HfErrorBase):
-    """The local circuit breaker refuses calls until ``until`` (monotonic seconds)."""
+    """The local circuit breaker of ``key`` refuses calls until ``until`` (monotonic seconds).
+
+    ``scope`` says what the breaker guards ("model", "endpoint" or "global"). ``retry_in``:
+    seconds from the refusal until a trial call is allowed (0: a trial is in flight, the next
+    is allowed when it ends); ``resume_at``: the same moment as wall-clock epoch seconds,
+    added by the shell, which reads both clocks (the pure layers read none).
+    """
 
     until: float
     key: str = ""
+    scope: str = ""
+    retry_in: float | None = None
+    resume_at: float | None = None
     request_id: str | None = None
 
     @property
     def message(self) -> str:
-        which = f" for {self.key}" if self.key else ""
-        return f"circuit open{which} after repeated failures; calls resume at t={self.until:g}"
+        if self.scope == "global" or self.key == "*":
+            which = " (the one breaker for every call)"
+        elif self.key:
+            which = f" for {self.scope} {self.key}" if self.scope else f" for {self.key}"
+        else:
+            which = ""
+        head = f"circuit open{which}: recent calls failed, so calls are refused locally"
+        wait = self.retry_in
+        if wait is None:
+            return f"{head}; a trial call is allowed at monotonic t={self.until:g} s"
+        if wait <= 0:
+            return f"{head}; a trial call is in flight: try again when it has ended (in a moment)"
+        when = f" (at {_utc(self.resume_at)})" if self.resume_at is not None else ""
+        return f"{head}; a trial call is allowed in {_seconds(round(wait, 1))}{when}"
 
 
 @attrs.frozen(repr=False, eq=False, slots=False)

@@ -5,14 +5,8 @@ it into a :class:`Metrics` value. Nothing keeps samples and memory is bounded:
 
 * **counters** per ``(model, endpoint, outcome kind)``, cache hits, bytes sent and received
   (one entry per distinct label set the program uses; kinds are the closed HfError names);
-* a **latency histogram** in the DDSketch style: value ``x`` goes to bucket
-  ``ceil(log(x) / log(gamma))`` with ``gamma = (1 + a) / (1 - a)``, ``a = 0.01``. Bucket ``i``
-  holds ``(gamma**(i-1), gamma**i]`` and answers ``2 * gamma**i / (1 + gamma)``, which is within
-  1 % of every value in it. Indices are bounded to the range of ``[MIN_VALUE, MAX_VALUE]``
-  (1 µs .. 100 000 s), so there are at most ``MAX_BUCKETS`` (1267) buckets whatever is
-  recorded: smaller values (and 0, negatives, NaN, counted as 0) fold into the lowest bucket,
-  larger ones (and +inf) are clamped to ``MAX_VALUE``. The sum is kept as an integer number
-  of nanoseconds so that merging is exact;
+* a **latency histogram** (:mod:`hf_pure.reliability.histogram`: log buckets within 1 %,
+  at most 1267 of them whatever is recorded, an exact integer sum);
 * a **rolling window** of the last 60 seconds in per-second slots: slot ``sec % 60`` holds the
   requests, errors and bytes of second ``sec = floor(outcome.at)``. A slot is replaced when a
   newer second with the same residue arrives; an outcome for a second older than its slot's
@@ -20,12 +14,9 @@ it into a :class:`Metrics` value. Nothing keeps samples and memory is bounded:
   data can be in). An outcome whose ``at`` is NaN, infinite or beyond 1e15 stays out of the
   window (it is still counted).
 
-Quantiles use the nearest-rank definition: of ``n`` recorded latencies, the ``q``-quantile is
-the ``r``-th smallest with ``r = max(1, ceil(q * n))``. The estimate is the representative
-value of the bucket holding that rank, clamped to the recorded ``[min, max]``, so it is within
-1 % of the exact value for latencies in ``[MIN_VALUE, MAX_VALUE]``; ranks 1 and ``n`` answer
-the recorded min and max, which are exact. Cache hits are counted as requests (and in the
-window) but not in the latency histogram, which measures round trips.
+Quantiles are the histogram's nearest-rank estimates (within 1 %; min and max exact). Cache
+hits are counted as requests (and in the window) but not in the latency histogram, which
+measures round trips. :mod:`hf_pure.reliability.prometheus` writes the text exposition format.
 
 The rolling window at ``now`` covers the seconds ``floor(now) - 59 .. floor(now)``; rates
 divide by the full 60 s (so they ramp up during the first minute, as Prometheus' ``rate``
@@ -62,25 +53,31 @@ import msgspec
 
 from hf_pure.core.state import State
 from hf_pure.core.value import Value
+from hf_pure.reliability.histogram import (
+    ALPHA,
+    EMPTY_HISTOGRAM,
+    GAMMA,
+    INDEX_MAX,
+    INDEX_MIN,
+    MAX_BUCKETS,
+    MAX_VALUE,
+    MIN_VALUE,
+    NS,
+    Histogram,
+    bucket_index,
+    bucket_value,
+    histogram_add,
+    histogram_merge,
+    histogram_quantile,
+    histogram_quantiles,
+    place,
+)
+from hf_pure.reliability.prometheus import QUANTILES, to_prometheus
 
-ALPHA: Final = 0.01
-GAMMA: Final = (1 + ALPHA) / (1 - ALPHA)
-MIN_VALUE: Final = 1e-6
-MAX_VALUE: Final = 1e5
 WINDOW_SECONDS: Final = 60
 SUCCESS: Final = "success"
-
-_INV_LOG_GAMMA: Final = 1.0 / math.log(GAMMA)
-INDEX_MIN: Final = math.ceil(math.log(MIN_VALUE) * _INV_LOG_GAMMA)
-INDEX_MAX: Final = math.ceil(math.log(MAX_VALUE) * _INV_LOG_GAMMA)
-MAX_BUCKETS: Final = INDEX_MAX - INDEX_MIN + 1
-_REPRESENTATIVE: Final = 2.0 / (1.0 + GAMMA)
-_NS: Final = 1e9
 _FAR: Final = 1e15  # |at| beyond this (or NaN) is not a usable time: kept out of the window
-_ceil = math.ceil
-_log = math.log
 _floor = math.floor
-_isnan = math.isnan
 
 Key = tuple[str, str, str]
 
@@ -100,144 +97,6 @@ class Outcome(Value):
     bytes_received: int = 0
     cache_hit: bool = False
     at: float = 0.0
-
-
-@attrs.frozen(repr=False)
-class Histogram(Value):
-    """A log-bucketed sketch: bucket index -> count, plus count, exact sum (ns), min and max.
-
-    ``min`` and ``max`` are 0.0 while ``count`` is 0.
-    """
-
-    counts: immutables.Map[int, int] = attrs.field(factory=immutables.Map)
-    count: int = 0
-    sum_ns: int = 0
-    min: float = 0.0
-    max: float = 0.0
-
-    @property
-    def sum(self) -> float:
-        """The sum of the recorded (clamped) values, in seconds."""
-        return self.sum_ns / _NS
-
-
-EMPTY_HISTOGRAM: Final = Histogram()
-
-
-def bucket_index(value: float) -> int:
-    """The bucket a value falls in (clamped to ``INDEX_MIN .. INDEX_MAX``; NaN -> lowest)."""
-    if value > MIN_VALUE:
-        if value < MAX_VALUE:
-            i = _ceil(_log(value) * _INV_LOG_GAMMA)
-            return INDEX_MIN if i < INDEX_MIN else INDEX_MAX if i > INDEX_MAX else i
-        return INDEX_MAX
-    return INDEX_MIN
-
-
-def bucket_value(index: int) -> float:
-    """The representative value of a bucket: within ``ALPHA`` of everything it holds."""
-    return float(GAMMA**index * _REPRESENTATIVE)
-
-
-def _place(value: float, n: int, lo: float, hi: float) -> tuple[int, float, float, float]:
-    """Where one more value goes in a histogram of ``n`` values spanning ``[lo, hi]``: its
-    bucket, the value as recorded (clamped to ``[0, MAX_VALUE]``; NaN counts as 0) and the
-    new span."""
-    if value > MIN_VALUE:
-        if value < MAX_VALUE:
-            i = _ceil(_log(value) * _INV_LOG_GAMMA)
-            if i < INDEX_MIN:
-                i = INDEX_MIN
-            elif i > INDEX_MAX:
-                i = INDEX_MAX
-        else:
-            value = MAX_VALUE
-            i = INDEX_MAX
-    else:
-        if not value >= 0.0:  # negative or NaN
-            value = 0.0
-        i = INDEX_MIN
-    if not n:
-        return i, value, value, value
-    if value < lo:
-        return i, value, value, hi
-    if value > hi:
-        return i, value, lo, value
-    return i, value, lo, hi
-
-
-def histogram_add(h: Histogram, value: float) -> Histogram:
-    """``h`` with one more value (clamped to ``[0, MAX_VALUE]``; NaN counts as 0)."""
-    i, value, lo, hi = _place(value, h.count, h.min, h.max)
-    counts = h.counts
-    return Histogram(
-        counts.set(i, counts.get(i, 0) + 1), h.count + 1, h.sum_ns + int(value * _NS + 0.5), lo, hi
-    )
-
-
-def histogram_merge(a: Histogram, b: Histogram) -> Histogram:
-    """The histogram of both inputs' values (associative, commutative, identity: empty)."""
-    if not b.count:
-        return a
-    if not a.count:
-        return b
-    big, small = (a, b) if len(a.counts) >= len(b.counts) else (b, a)
-    with big.counts.mutate() as counts:
-        for i, c in small.counts.items():
-            counts[i] = counts.get(i, 0) + c
-        merged = counts.finish()
-    return Histogram(
-        merged,
-        a.count + b.count,
-        a.sum_ns + b.sum_ns,
-        a.min if a.min <= b.min else b.min,
-        a.max if a.max >= b.max else b.max,
-    )
-
-
-def _rank(q: float, n: int) -> int:
-    """The 1-based nearest rank of quantile ``q`` among ``n`` values."""
-    r = _ceil(q * n) if q > 0.0 else 1
-    return 1 if r < 1 else n if r > n else r
-
-
-def _quantiles(h: Histogram, qs: tuple[float, ...]) -> tuple[float | None, ...]:
-    n = h.count
-    if not n:
-        return tuple(None for _ in qs)
-    wanted = sorted((_rank(q, n), k) for k, q in enumerate(qs) if not _isnan(q))
-    answers: list[float | None] = [None] * len(qs)
-    if not wanted:
-        return tuple(answers)
-    lo, hi = h.min, h.max
-    j = 0
-    while j < len(wanted) and wanted[j][0] == 1:  # the smallest value is known exactly
-        answers[wanted[j][1]] = lo
-        j += 1
-    seen = 0
-    counts = h.counts
-    for i in sorted(counts.keys()):
-        seen += counts[i]
-        while j < len(wanted) and wanted[j][0] <= seen:
-            if wanted[j][0] == n:  # and so is the largest
-                answers[wanted[j][1]] = hi
-            else:
-                v = bucket_value(i)
-                answers[wanted[j][1]] = lo if v < lo else hi if v > hi else v
-            j += 1
-        if j == len(wanted):
-            break
-    # counts that disagree with ``count`` (foreign data): the rest are the largest value
-    while j < len(wanted):
-        answers[wanted[j][1]] = hi
-        j += 1
-    return tuple(answers)
-
-
-def histogram_quantile(h: Histogram, q: float) -> float | None:
-    """The nearest-rank ``q``-quantile estimate (``q`` clamped to [0, 1]); None when empty
-    or ``q`` is NaN."""
-    return _quantiles(h, (q,))[0]
 
 
 Slot = tuple[int, int, int, int, int]
@@ -360,7 +219,7 @@ def metrics_add(
         )
     # histogram_add on the Metrics' own fields (this runs once per request)
     n = m.latency_count
-    i, value, lo, hi = _place(latency, n, m.latency_min, m.latency_max)
+    i, value, lo, hi = place(latency, n, m.latency_min, m.latency_max)
     counts = m.latency_counts
     return Metrics(
         requests,
@@ -370,7 +229,7 @@ def metrics_add(
         window,
         counts.set(i, counts.get(i, 0) + 1),
         n + 1,
-        m.latency_sum_ns + int(value * _NS + 0.5),
+        m.latency_sum_ns + int(value * NS + 0.5),
         lo,
         hi,
     )
@@ -441,53 +300,42 @@ def bytes_per_second(m: Metrics, now: float) -> float:
     return (sent + received) / WINDOW_SECONDS
 
 
-QUANTILES: Final = (0.5, 0.95, 0.99)
-
-
 def quantiles(m: Metrics) -> tuple[float | None, float | None, float | None]:
     """p50, p95, p99 of every latency recorded (cache hits excluded); None when none."""
-    p50, p95, p99 = _quantiles(m.latency, QUANTILES)
+    p50, p95, p99 = histogram_quantiles(m.latency, QUANTILES)
     return (p50, p95, p99)
 
 
-def _label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def _number(value: float | None) -> str:
-    if value is None or _isnan(value):
-        return "NaN"
-    if value == math.inf:
-        return "+Inf"
-    if value == -math.inf:
-        return "-Inf"
-    return repr(float(value))
-
-
-def to_prometheus(m: Metrics) -> str:
-    """The Prometheus text exposition format (version 0.0.4) of ``m``, lines sorted."""
-    lines = [
-        "# HELP hf_pure_requests_total Requests finished, by model, endpoint and outcome.",
-        "# TYPE hf_pure_requests_total counter",
-    ]
-    for (model, endpoint, kind), count in sorted(m.requests.items()):
-        lines.append(
-            f'hf_pure_requests_total{{model="{_label(model)}",endpoint="{_label(endpoint)}",'
-            f'outcome="{_label(kind)}"}} {count}'
-        )
-    lines += [
-        "# HELP hf_pure_bytes_total Bytes of request and reply bodies, by direction.",
-        "# TYPE hf_pure_bytes_total counter",
-        f'hf_pure_bytes_total{{direction="sent"}} {m.bytes_sent}',
-        f'hf_pure_bytes_total{{direction="received"}} {m.bytes_received}',
-        "# HELP hf_pure_cache_hits_total Requests answered from the local cache.",
-        "# TYPE hf_pure_cache_hits_total counter",
-        f"hf_pure_cache_hits_total {m.cache_hits}",
-        "# HELP hf_pure_request_duration_seconds Request latency (cache hits excluded).",
-        "# TYPE hf_pure_request_duration_seconds summary",
-    ]
-    for q, v in zip(QUANTILES, quantiles(m), strict=True):
-        lines.append(f'hf_pure_request_duration_seconds{{quantile="{q}"}} {_number(v)}')
-    lines.append(f"hf_pure_request_duration_seconds_sum {_number(m.latency.sum)}")
-    lines.append(f"hf_pure_request_duration_seconds_count {m.latency.count}")
-    return "\n".join(lines) + "\n"
+__all__ = [
+    "ALPHA",
+    "EMPTY",
+    "EMPTY_HISTOGRAM",
+    "GAMMA",
+    "INDEX_MAX",
+    "INDEX_MIN",
+    "MAX_BUCKETS",
+    "MAX_VALUE",
+    "MIN_VALUE",
+    "QUANTILES",
+    "SUCCESS",
+    "WINDOW_SECONDS",
+    "Histogram",
+    "Key",
+    "Metrics",
+    "Outcome",
+    "Slot",
+    "bucket_index",
+    "bucket_value",
+    "bytes_per_second",
+    "error_rate",
+    "histogram_add",
+    "histogram_merge",
+    "histogram_quantile",
+    "merge",
+    "metrics_add",
+    "metrics_record",
+    "quantiles",
+    "requests_per_second",
+    "to_prometheus",
+    "window_totals",
+]

@@ -75,10 +75,16 @@ def update(settings: Settings[T], change: Mapping[str, Any]) -> Result[Settings[
     Every value is rebuilt through its class, so its validators decide; the first problem
     is reported with the dotted path of the setting that caused it.
     """
+    if not isinstance(change, Mapping):
+        kind = type(change).__name__
+        return Failure(ConfigError("(change)", f"must be a mapping of dotted paths, got {kind}"))
     if not change:
         return Failure(ConfigError("(change)", "the change is empty"))
     value: Any = settings.value
     for key, new in change.items():
+        if not isinstance(key, str):
+            kind = type(key).__name__
+            return Failure(ConfigError(repr(key), f"must be a dotted path (a str), got {kind}"))
         path = tuple(key.split("."))
         if not all(path):
             return Failure(ConfigError(key, "is not a dotted path to a setting"))

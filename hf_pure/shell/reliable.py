@@ -7,59 +7,46 @@ Two ways in, one loop:
 - :class:`ReliableRunner` for concurrent callers: it keeps the state in one cell and applies
   every transition to it atomically (each is a synchronous pure call made between awaits, so
   on one event loop no update can be lost), exposes a snapshot, can record the event log for
-  replay, and takes dynamic setting changes.
+  replay, and takes dynamic setting changes. ``reliable.stream(request)`` streams under the
+  same policy (:mod:`hf_pure.shell.reliable_stream`).
 
-Time and sleeping are parameters (``clock``, ``sleep``) so tests drive them; randomness comes
-from the ``Rng`` in the state, so a run replays from its seed.
+Whatever ends an attempt early (cancellation, or an exception from below, which is a bug and
+propagates) gives its admission back first: a half-open breaker never keeps a trial slot for
+an attempt that will not report. The steps both loops share are in
+:mod:`hf_pure.shell.reliable_steps`.
+
+Time and sleeping are parameters (``clock``, ``sleep``; ``wall``, the wall clock, only dates a
+refusal for the user: the pure layers work in ``clock`` time) so tests drive them; randomness
+comes from the ``Rng`` in the state, so a run replays from its seed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any, TypeVar
 
-from returns.result import Failure, Result, Success
+from returns.result import Result, Success
 
-from hf_pure.core.errors import HfError, RateLimitedLocally
-from hf_pure.core.request import Request
-from hf_pure.reliability.policy import (
-    Admitted,
-    Event,
-    Hit,
-    Policy,
-    Recorded,
-    Reject,
-    ReliabilityState,
-    Send,
-    Serve,
-    adapt,
-    admit,
-    draw,
-    policy_start,
-    record,
-    record_hit,
-    release,
-)
-from hf_pure.reliability.retry import GiveUp, retry_delay
+from hf_pure.core.errors import HfError
+from hf_pure.core.request import Request, StreamingRequest
+from hf_pure.reliability.policy import Event, Policy, ReliabilityState, Wait, adapt, policy_start
 from hf_pure.reliability.settings import Settings, rollback, settings_start, update
+from hf_pure.shell.reliable_steps import (
+    Cell,
+    Clock,
+    Sleep,
+    admission,
+    backoff,
+    finish,
+    give_back,
+)
+from hf_pure.shell.reliable_stream import ReliableStream
 from hf_pure.shell.runner import Runner
 
 T = TypeVar("T")
-
-Clock = Callable[[], float]
-Sleep = Callable[[float], Awaitable[None]]
-
-
-class _Cell(Protocol):
-    """Where the loop reads and writes the state (a local box, or a ReliableRunner)."""
-
-    state: ReliabilityState
-    events: list[Event] | None
-
-    @property
-    def policy(self) -> Policy: ...
+C = TypeVar("C")
 
 
 class _Box:
@@ -72,58 +59,39 @@ class _Box:
 
 
 async def _drive(
-    runner: Runner, cell: _Cell, request: Request[T], clock: Clock, sleep: Sleep
+    runner: Runner, cell: Cell, request: Request[T], clock: Clock, sleep: Sleep, wall: Clock
 ) -> Result[T, HfError]:
     """Admit, send, record, retry: the one loop behind both entry points.
 
-    Every ``cell.state = f(cell.state, ...)`` below runs without an await between reading and
-    writing the state, which is what makes the cell safe for concurrent callers.
+    Every change of ``cell.state`` (here and in the steps) runs without an await between
+    reading and writing the state, which is what makes the cell safe for concurrent callers.
     """
     start = clock()
     attempt = 0
     failed: frozenset[int] = frozenset()  # endpoints that failed this request: tried last
-    log = cell.events
     while True:
-        policy = cell.policy
-        now = clock()
-        cell.state, decision = admit(policy, cell.state, request, now, failed)
-        if log is not None:
-            log.append(Admitted(request, now, failed))
-        if isinstance(decision, Serve):
-            cell.state = record_hit(cell.state, request, now)
-            if log is not None:
-                log.append(Hit(request, now))
-            return Success(decision.value)
-        if isinstance(decision, Reject):
-            return Failure(decision.error)
-        if not isinstance(decision, Send):  # Wait: the local rate limit
-            deadline = policy.retry.deadline
-            if deadline is not None and now - start + decision.seconds > deadline:
-                return Failure(
-                    RateLimitedLocally(decision.seconds, "the retry deadline comes first")
-                )
-            await sleep(decision.seconds)
+        admitted = admission(cell, request, start, clock(), failed, wall, False)
+        if isinstance(admitted, Wait):
+            await sleep(admitted.seconds)
             continue
+        if not isinstance(admitted, tuple):
+            return admitted
+        policy, decision = admitted
         sent_at = clock()
         try:
-            result = await runner.run(request, base_url=decision.endpoint)
-        except asyncio.CancelledError:
-            cell.state = release(policy, cell.state, decision, clock())
+            result, out, back = await runner.run_measured(request, base_url=decision.endpoint)
+        except BaseException:  # cancelled, or a bug below: the admission is given back
+            give_back(cell, policy, decision, clock())
             raise
         done = clock()
-        cell.state = record(policy, cell.state, request, decision, result, done - sent_at, done)
-        if log is not None:
-            log.append(Recorded(request, decision, result, done - sent_at, done))
+        finish(cell, policy, request, decision, result, done - sent_at, done, out, back)
         if isinstance(result, Success):
             return result
         if decision.index is not None:
             failed = failed | {decision.index}
         attempt += 1
-        jitter, cell.state = draw(cell.state)
-        delay = retry_delay(policy.retry, attempt, result.failure(), jitter, done - start)
-        if isinstance(delay, GiveUp):
+        if not await backoff(cell, policy, attempt, result.failure(), done - start, sleep):
             return result
-        await sleep(delay)
 
 
 async def run_reliably(
@@ -134,11 +102,12 @@ async def run_reliably(
     *,
     clock: Clock = time.monotonic,
     sleep: Sleep = asyncio.sleep,
+    wall: Clock = time.time,
 ) -> tuple[Result[T, HfError], ReliabilityState]:
     """Run ``request`` under ``policy`` from ``state``: cache, rate waits, breaker, failover,
     retries. Returns the result and the new state; the caller threads the state on."""
     box = _Box(policy, state)
-    result = await _drive(runner, box, request, clock, sleep)
+    result = await _drive(runner, box, request, clock, sleep, wall)
     return result, box.state
 
 
@@ -159,6 +128,7 @@ class ReliableRunner:
         seed: int = 0,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        wall: Clock = time.time,
         record_events: bool = False,
         state: ReliabilityState | None = None,
     ) -> None:
@@ -167,6 +137,7 @@ class ReliableRunner:
         self._settings: Settings[Policy] = settings_start(policy)
         self._clock = clock
         self._sleep = sleep
+        self._wall = wall
         self.state = state if state is not None else policy_start(policy, clock(), seed)
         self.events: list[Event] | None = [] if record_events else None
         self._initial = self.state
@@ -182,7 +153,12 @@ class ReliableRunner:
     def run(self, request: Request[T]) -> Coroutine[Any, Any, Result[T, HfError]]:
         """``await reliable.run(request)``: the request under the policy (one coroutine: the
         loop's own, not one wrapped around it)."""
-        return _drive(self.runner, self, request, self._clock, self._sleep)
+        return _drive(self.runner, self, request, self._clock, self._sleep, self._wall)
+
+    def stream(self, request: StreamingRequest[T, C]) -> ReliableStream[C, T]:
+        """``async for chunk in reliable.stream(request)``: the stream under the policy, with
+        ``run``'s admission, retries before the first chunk, and one record at its end."""
+        return ReliableStream(self.runner, self, request, self._clock, self._sleep, self._wall)
 
     def snapshot(self) -> ReliabilityState:
         """The state as it is now (a frozen value: later calls don't change it)."""
@@ -214,6 +190,11 @@ class ReliableRunner:
         return out
 
     def _switch(self, settings: Settings[Policy]) -> None:
-        old = self._settings.value
+        # the new state first: if anything in it raised, neither the settings nor the state
+        # would have changed
+        state = adapt(self._settings.value, settings.value, self.state, self._clock())
         self._settings = settings
-        self.state = adapt(old, settings.value, self.state, self._clock())
+        self.state = state
+
+
+__all__ = ["Clock", "ReliableRunner", "ReliableStream", "Sleep", "run_reliably"]

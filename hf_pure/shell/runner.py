@@ -206,20 +206,31 @@ class Runner:
         A request marked ``stream=True`` travels as SSE and the assembled answer is returned.
         ``base_url`` overrides the configured router/Hub URL (failover uses it).
         """
+        return (await self.run_measured(request, base_url=base_url))[0]
+
+    async def run_measured(
+        self, request: Request[T], *, base_url: str | None = None
+    ) -> tuple[Result[T, HfError], int, int]:
+        """:meth:`run`, with the size of the exchange: ``(result, bytes_sent,
+        bytes_received)``, the lengths of the request body and of the reply body (0 and 0
+        when no reply came back; a request streamed over SSE reports 0 and 0: its stream
+        does not count what it reads)."""
         problem = request.check(self._config.limits)
         if problem is not None:
-            return Failure(problem)
+            return Failure(problem), 0, 0
         if getattr(request, "stream", False):
-            return await self.stream(
-                cast("StreamingRequest[T, Any]", request), base_url=base_url
-            ).collect()
-        sent = await self.send(request.to_call(), base_url=base_url)
+            streamed = self.stream(cast("StreamingRequest[T, Any]", request), base_url=base_url)
+            return await streamed.collect(), 0, 0
+        call = request.to_call()
+        sent = await self.send(call, base_url=base_url)
         if isinstance(sent, Failure):
-            return Failure(sent.failure())
-        decoded = decode_reply(request, sent.unwrap())
+            return Failure(sent.failure()), 0, 0
+        reply = sent.unwrap()
+        size = len(call.body) if call.body is not None else 0
+        decoded = decode_reply(request, reply)
         if isinstance(decoded, Failure):
-            return Failure(self._fail(decoded.failure()))
-        return decoded
+            return Failure(self._fail(decoded.failure())), size, len(reply.body)
+        return decoded, size, len(reply.body)
 
     def stream(
         self, request: StreamingRequest[T, C], *, base_url: str | None = None

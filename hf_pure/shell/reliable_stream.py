@@ -1,0 +1,258 @@
+"""``ReliableRunner.stream``: a stream under the policy.
+
+The same admission as ``run`` (breaker, rate limit, failover; never the cache: a cached whole
+answer can't be replayed as chunks), and the same retries, but only **before the first
+chunk**: an attempt that fails before handing out a chunk is recorded and retried like a
+``run`` attempt; once a chunk has been handed out nothing is retried and the stream ends with
+its error. The attempt is recorded when the stream ends, with the latency to its end and the
+outcome in ``stream.result``. A stream left unfinished (``aclose``, leaving ``async with``,
+cancelled, dropped) gives its admission back without counting anything, as a cancelled
+``run`` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+from returns.result import Failure, Result, Success
+
+from hf_pure.core.errors import HfError, StreamInterrupted
+from hf_pure.core.request import StreamingRequest
+from hf_pure.reliability.policy import Policy, Send, Wait
+from hf_pure.shell.reliable_steps import (
+    Cell,
+    Clock,
+    Sleep,
+    admission,
+    backoff,
+    finish,
+    give_back,
+)
+from hf_pure.shell.runner import Runner, Stream
+
+T = TypeVar("T")
+C = TypeVar("C")
+
+
+class ReliableStream(Generic[C, T]):
+    """Typed chunks as they arrive, then the whole answer in :attr:`result`, under a policy.
+
+        async with reliable.stream(request) as stream:
+            async for chunk in stream:
+                print(chunk.text, end="")
+        match stream.result: ...
+
+    Iteration never raises for the network, the server or a refusal: it ends, and ``result``
+    says how (a ``CircuitOpen`` when the breaker refused it, for instance).
+    """
+
+    __slots__ = (
+        "_cell",
+        "_clock",
+        "_decision",
+        "_inner",
+        "_loop",
+        "_outcome",
+        "_policy",
+        "_request",
+        "_runner",
+        "_sent_at",
+        "_sleep",
+        "_started",
+        "_wall",
+    )
+
+    def __init__(
+        self,
+        runner: Runner,
+        cell: Cell,
+        request: StreamingRequest[T, C],
+        clock: Clock,
+        sleep: Sleep,
+        wall: Clock,
+    ) -> None:
+        self._runner = runner
+        self._cell = cell
+        self._request = request
+        self._clock = clock
+        self._sleep = sleep
+        self._wall = wall
+        self._inner: Stream[C, T] | None = None  # the attempt that handed out a chunk
+        self._policy: Policy | None = None
+        self._decision: Send | None = None  # the admission held while the stream is read
+        self._sent_at = 0.0
+        self._outcome: Result[T, HfError] | None = None  # set when the stream has ended
+        self._started = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- public ------------------------------------------------------------------------------
+
+    @property
+    def chunks(self) -> tuple[C, ...]:
+        """Every chunk received so far."""
+        return self._inner.chunks if self._inner is not None else ()
+
+    @property
+    def done(self) -> bool:
+        return self._outcome is not None
+
+    @property
+    def result(self) -> Result[T, HfError]:
+        """The outcome: the assembled answer, or the error that ended the stream (before the
+        end, a ``StreamInterrupted`` saying it was not read to its end)."""
+        if self._outcome is not None:
+            return self._outcome
+        if self._inner is not None:
+            return self._inner.result
+        return Failure(
+            StreamInterrupted("", 0, "the stream was not read (iterate it or await collect())")
+        )
+
+    async def collect(self) -> Result[T, HfError]:
+        """Read the rest of the stream and return :attr:`result`."""
+        async for _ in self:
+            pass
+        return self.result
+
+    async def aclose(self) -> None:
+        """Stop reading and release the connection. An attempt that had ended (every chunk
+        received, though not all handed out) is recorded; an unfinished one gives its
+        admission back."""
+        inner = self._inner
+        if inner is not None and inner.done:
+            self._end(inner.result)
+        self._give_back()
+        if inner is not None:
+            await inner.aclose()
+        if self._outcome is None:
+            self._outcome = (
+                inner.result
+                if inner is not None
+                else Failure(StreamInterrupted("", 0, "closed by the caller before the start"))
+            )
+
+    async def __aenter__(self) -> ReliableStream[C, T]:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> ReliableStream[C, T]:
+        return self
+
+    async def __anext__(self) -> C:
+        if self._outcome is not None:
+            raise StopAsyncIteration
+        inner = self._inner
+        if inner is None:
+            return await self._first()
+        try:
+            return await inner.__anext__()
+        except StopAsyncIteration:
+            self._end(inner.result)
+            raise
+        except BaseException:  # cancelled, or a bug below: nothing is counted
+            self._give_back()
+            self._outcome = inner.result
+            raise
+
+    def __del__(self) -> None:
+        # dropped unfinished: settle the admission on the loop, between two transitions (a
+        # finalizer may run in the middle of one)
+        decision, policy, loop, inner = self._decision, self._policy, self._loop, self._inner
+        if decision is None or policy is None or loop is None or loop.is_closed():
+            return
+        cell, now = self._cell, self._clock()
+        if inner is not None and inner.done:
+            latency = now - self._sent_at
+            args = (cell, policy, self._request, decision, inner.result, latency, now, 0, 0)
+            loop.call_soon(finish, *args)
+        else:
+            loop.call_soon(give_back, cell, policy, decision, now)
+
+    # -- machinery ---------------------------------------------------------------------------
+
+    def _give_back(self) -> None:
+        decision, policy = self._decision, self._policy
+        if decision is not None and policy is not None:
+            self._decision = None
+            give_back(self._cell, policy, decision, self._clock())
+
+    def _end(self, result: Result[T, HfError]) -> None:
+        """The stream ended by itself: record the attempt with the latency to its end."""
+        decision, policy = self._decision, self._policy
+        self._decision = None
+        self._outcome = result
+        if decision is not None and policy is not None:
+            done = self._clock()
+            finish(
+                self._cell,
+                policy,
+                self._request,
+                decision,
+                result,
+                done - self._sent_at,
+                done,
+                0,
+                0,
+            )
+
+    async def _first(self) -> C:
+        if self._started:  # another task is opening it: one reader per stream
+            raise RuntimeError("this stream is already being read by another task")
+        self._started = True
+        try:
+            return await self._open()
+        except BaseException:
+            if self._outcome is None:  # cancelled while waiting to send or to retry
+                reason = "cancelled before the first chunk"
+                self._outcome = Failure(StreamInterrupted("", 0, reason))
+            raise
+
+    async def _open(self) -> C:
+        """Admit and open attempts until one hands out a chunk, or the stream ends."""
+        self._loop = asyncio.get_running_loop()
+        cell, clock, request = self._cell, self._clock, self._request
+        start = clock()
+        attempt = 0
+        failed: frozenset[int] = frozenset()
+        while True:
+            admitted = admission(cell, request, start, clock(), failed, self._wall, True)
+            if isinstance(admitted, Wait):
+                await self._sleep(admitted.seconds)
+                continue
+            if not isinstance(admitted, tuple):
+                self._outcome = admitted
+                raise StopAsyncIteration
+            policy, decision = admitted
+            sent_at = clock()
+            inner = self._runner.stream(request, base_url=decision.endpoint)
+            try:
+                chunk = await inner.__anext__()
+            except StopAsyncIteration:
+                result: Result[Any, HfError] = inner.result
+            except BaseException:  # cancelled, or a bug below: the admission is given back
+                give_back(cell, policy, decision, clock())
+                self._outcome = inner.result
+                raise
+            else:  # the first chunk: from here on the stream is this attempt's
+                self._inner, self._policy, self._decision = inner, policy, decision
+                self._sent_at = sent_at
+                return chunk
+            done = clock()  # ended before any chunk
+            finish(cell, policy, request, decision, result, done - sent_at, done, 0, 0)
+            if isinstance(result, Success):
+                self._outcome = result
+                raise StopAsyncIteration
+            if decision.index is not None:
+                failed = failed | {decision.index}
+            attempt += 1
+            if not await backoff(
+                cell, policy, attempt, result.failure(), done - start, self._sleep
+            ):
+                self._outcome = result
+                raise StopAsyncIteration
