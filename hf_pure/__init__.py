@@ -88,7 +88,8 @@ if TYPE_CHECKING:
     from hf_pure.reliability.policy import (
         adapt as adapt, admit as admit, Admitted as Admitted, BreakerKey as BreakerKey, Hit as Hit,
         Policy as Policy, policy_start as policy_start, record as record, record_hit as record_hit,
-        Recorded as Recorded, Reject as Reject, release as release,
+        Drawn as Drawn, Recorded as Recorded, Reject as Reject, release as release,
+        Released as Released,
         ReliabilityState as ReliabilityState, replay as replay, Send as Send, Serve as Serve,
         Wait as Wait,
     )
@@ -117,7 +118,8 @@ if TYPE_CHECKING:
     from hf_pure.reliability.settings import Settings as Settings
     from hf_pure.reliability.rand import Rng as Rng
     from hf_pure.shell.reliable import (
-        ReliableRunner as ReliableRunner, run_reliably as run_reliably,
+        ReliableRunner as ReliableRunner, ReliableStream as ReliableStream,
+        run_reliably as run_reliably,
     )
     from hf_pure.shell.health_loop import (
         health_monitor as health_monitor, HealthChange as HealthChange,
@@ -253,7 +255,9 @@ _EXPORTS: Final = MappingProxyType(
         "policy_start": "hf_pure.reliability.policy",
         "record": "hf_pure.reliability.policy",
         "record_hit": "hf_pure.reliability.policy",
+        "Drawn": "hf_pure.reliability.policy",
         "Recorded": "hf_pure.reliability.policy",
+        "Released": "hf_pure.reliability.policy",
         "Reject": "hf_pure.reliability.policy",
         "release": "hf_pure.reliability.policy",
         "ReliabilityState": "hf_pure.reliability.policy",
@@ -290,6 +294,7 @@ _EXPORTS: Final = MappingProxyType(
         "Settings": "hf_pure.reliability.settings",
         "Rng": "hf_pure.reliability.rand",
         "ReliableRunner": "hf_pure.shell.reliable",
+        "ReliableStream": "hf_pure.shell.reliable",
         "run_reliably": "hf_pure.shell.reliable",
         "health_monitor": "hf_pure.shell.health_loop",
         "HealthChange": "hf_pure.shell.health_loop",
