@@ -63,7 +63,7 @@ def tgi(*modifiers: Callable[[Any], Any]) -> Any:
 
 
 def test_a_str_as_messages_is_not_split_into_letters() -> None:
-    req = hf.chat(MODEL, "hello")  # type: ignore[arg-type]
+    req = hf.chat(MODEL, "hello")
     assert len(req.messages) == 1  # not five one-letter messages
     found = req.check(LIMITS)
     assert found is not None
@@ -133,7 +133,7 @@ def test_non_text_content_in_an_openai_dict_or_system_prompt(content: Any) -> No
 
 
 def test_a_dict_is_never_sent_as_its_keys() -> None:
-    req = hf.chat(MODEL, [hf.user({"q": 1})])  # type: ignore[arg-type]
+    req = hf.chat(MODEL, [hf.user({"q": 1})])
     assert "dict" in reason_of(req)
     with pytest.raises(TypeError):  # sent without check(): refused, not sent as "q"
         req.to_call()
@@ -276,7 +276,7 @@ async def test_run_returns_invalid_input_for_a_surrogate_instead_of_raising(
     config = make_config(router_url=emulator.url, hub_url=emulator.url).unwrap()
     async with hf.open_runner(config, token=emulator.token) as runner:
         for req in (hf.chat(MODEL, [hf.user(LONE)]), hf.text_generation(TGI, LONE)):
-            result = await runner.run(req)  # type: ignore[call-overload]
+            result = await runner.run(req)
             assert isinstance(result, Failure)
             assert isinstance(result.failure(), hf.InvalidInput)
 
@@ -370,7 +370,7 @@ def test_unsendable_is_a_value() -> None:
     assert a == b and hash(a) == hash(b) and a != Unsendable("why", ".y")
     assert a.at("stop") == "stop.x" and Unsendable("r", "messages").at("messages[0]") == "messages"
     with pytest.raises(AttributeError):
-        a.reason = "changed"  # type: ignore[misc]
+        a.reason = "changed"
     assert hash(chat(hf.extra_body(x=math.nan))) == hash(chat(hf.extra_body(x=math.nan)))
 
 
@@ -498,8 +498,8 @@ WRONG_TYPES: list[tuple[str, Callable[[], Any]]] = [
     ("ChatRequest(options=5)", lambda: hf.ChatRequest(model=MODEL, messages=["hi"], options=5)),  # type: ignore[arg-type]
     (
         "ChatRequest(options={1: 2})",
-        lambda: hf.ChatRequest(model=MODEL, messages=["hi"], options={1: 2}),
-    ),  # type: ignore[dict-item]
+        lambda: hf.ChatRequest(model=MODEL, messages=["hi"], options={1: 2}),  # type: ignore[arg-type]
+    ),
     ("text_generation(5, ...)", lambda: hf.text_generation(5, "hi")),  # type: ignore[arg-type]
     ("text_generation(..., 5)", lambda: hf.text_generation(TGI, 5)),  # type: ignore[arg-type]
     ("text_generation(..., b'')", lambda: hf.text_generation(TGI, b"hi")),  # type: ignore[arg-type]
@@ -535,7 +535,7 @@ WRONG_TYPES: list[tuple[str, Callable[[], Any]]] = [
     ("stream_usage('no')", lambda: chat(hf.stream_usage("no"))),  # type: ignore[arg-type]
     ("extra_body(x=set())", lambda: chat(hf.extra_body(x={1}))),
     ("add_messages(5)", lambda: chat(hf.add_messages(5))),  # type: ignore[arg-type]
-    ("with_messages('hi')", lambda: chat(hf.with_messages("hi"))),  # type: ignore[arg-type]
+    ("with_messages('hi')", lambda: chat(hf.with_messages("hi"))),
     ("system_prompt(5)", lambda: chat(hf.system_prompt(5))),  # type: ignore[arg-type]
     # text-generation modifiers
     ("top_k('5')", lambda: tgi(hf.top_k("5"))),  # type: ignore[arg-type]

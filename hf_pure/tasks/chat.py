@@ -35,7 +35,7 @@ from hf_pure.tasks.chat_checks import (
     check_tools,
 )
 from hf_pure.tasks.chat_reply import ChatCompletion, decode_completion
-from hf_pure.tasks.messages import Message, Tool, _freeze_messages
+from hf_pure.tasks.messages import Message, _freeze_messages
 from hf_pure.tasks.options import (
     Option,
     Options,
@@ -45,6 +45,7 @@ from hf_pure.tasks.options import (
     set_option,
     wire,
 )
+from hf_pure.tasks.tools import Tool
 from hf_pure.tasks.validate import (
     check_model,
 )

@@ -20,6 +20,10 @@ from hf_pure.core.errors import MalformedResponse
 from hf_pure.core.value import Value
 from hf_pure.tasks.options import Unsendable, unsendable_json
 
+# Tool and tool live in tasks/tools.py; re-exported here, where they were first imported from.
+from hf_pure.tasks.tools import Tool as Tool  # noqa: PLC0414
+from hf_pure.tasks.tools import tool as tool  # noqa: PLC0414
+
 ROLES: Final = frozenset({"system", "user", "assistant", "tool", "developer"})
 
 Json: TypeAlias = Any
@@ -220,7 +224,7 @@ def developer(text: str) -> Message:
     return Message("developer", text)
 
 
-def user(content: str | Iterable[ContentPart | str]) -> Message:
+def user(content: str | Iterable[ContentPart | str | Mapping[str, Any]]) -> Message:
     """A user message: text, or parts (text and images) for vision-language models."""
     return Message("user", content)
 
@@ -284,8 +288,10 @@ def message_from_json(obj: Mapping[str, Any], default_role: str = "") -> Message
         if not isinstance(calls, list | tuple):
             return _unsendable_message(f"must be a list, got {_kind(calls)}", ".tool_calls")
         for i, c in enumerate(calls):
-            call = _tool_call(c) if isinstance(c, Mapping) else Unsendable(
-                f"must be a dict, got {_kind(c)}"
+            call = (
+                _tool_call(c)
+                if isinstance(c, Mapping)
+                else Unsendable(f"must be a dict, got {_kind(c)}")
             )
             if type(call) is Unsendable:
                 return _unsendable_message(call.reason, f".tool_calls[{i}]{call.field}")
@@ -336,57 +342,6 @@ def _freeze_messages(value: Iterable[Message | str | Mapping[str, Any]]) -> tupl
     else:
         return tuple(as_message(m) for m in value)
     return (_unsendable_message(reason, "messages"),)
-
-
-# --------------------------------------------------------------------------- tools
-
-
-@attrs.frozen(repr=False)
-class Tool(Value):
-    """A function the model may call; ``parameters`` is its JSON schema as canonical JSON."""
-
-    name: str
-    description: str = ""
-    parameters: bytes | Unsendable = b'{"properties":{},"type":"object"}'
-    strict: bool | None = None
-
-    @property
-    def schema(self) -> Json:
-        """The JSON schema as Python values (None when it couldn't be taken as JSON)."""
-        params = self.parameters
-        return loads(params) if isinstance(params, bytes) else None
-
-    def to_json(self) -> dict[str, Any]:
-        params = self.parameters  # an Unsendable stays: the encoder refuses it (check() first)
-        fn: dict[str, Any] = {
-            "name": self.name,
-            "parameters": fragment(params) if isinstance(params, bytes) else params,
-        }
-        if self.description:
-            fn["description"] = self.description
-        if self.strict is not None:
-            fn["strict"] = self.strict
-        return {"type": "function", "function": fn}
-
-
-def tool(
-    name: str,
-    description: str = "",
-    parameters: Mapping[str, Any] | None = None,
-    *,
-    strict: bool | None = None,
-) -> Tool:
-    """Describe a function the model may call (``parameters``: a JSON schema, as a dict).
-    A schema that isn't plain JSON is held as :class:`Unsendable`, for check() to report as
-    ``tools[i].parameters...``."""
-    if parameters is None:
-        return Tool(name, description, strict=strict)
-    schema: bytes | Unsendable
-    if isinstance(parameters, Mapping):
-        schema = unsendable_json(parameters) or dumps_canonical(dict(parameters))
-    else:
-        schema = Unsendable(f"must be a JSON schema object (a dict), got {_kind(parameters)}")
-    return Tool(name, description, schema, strict)
 
 
 def _tool_call(obj: Mapping[str, Any]) -> ToolCall | Unsendable:

@@ -21,13 +21,15 @@ steer the client, so a non-bool there is a TypeError naming the argument.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from hf_pure.tasks.chat import ChatRequest
-from hf_pure.tasks.messages import Message, Tool, _freeze_messages, as_message
+from hf_pure.tasks.messages import Message, _freeze_messages, as_message
 from hf_pure.tasks.options import Unsendable
+from hf_pure.tasks.tools import Tool
 
 if TYPE_CHECKING:  # only for types: chat users don't pay for loading text generation
     from hf_pure.tasks.text_generation import TextGenerationRequest
@@ -40,7 +42,7 @@ TgiModifier = Callable[["TextGenerationRequest"], "TextGenerationRequest"]
 # ---------------------------------------------------------------- shared by chat and TGI
 
 
-_TASKS = {"chat": "chat", "text-generation": "text generation"}
+_TASKS: Mapping[str, str] = MappingProxyType({"chat": "chat", "text-generation": "text generation"})
 
 
 def option(name: str, value: Any) -> Callable[[R], R]:
@@ -107,7 +109,7 @@ def seed(value: int) -> Callable[[R], R]:
     return _option("seed", value)
 
 
-def stop(*sequences: str) -> Callable[[R], R]:
+def stop(*sequences: str | list[str] | tuple[str, ...]) -> Callable[[R], R]:
     """Stop sequences (replacing any set before; none given clears them). One list or tuple
     is taken as the sequences: ``stop(["a", "b"])`` is ``stop("a", "b")``."""
     given: Any = sequences
