@@ -79,22 +79,24 @@ def _part(value: object) -> ContentPart | Unsendable:
     if isinstance(value, TextPart | ImagePart | RawPart):
         return value
     if isinstance(value, str):
-        return TextPart(value)
+        return TextPart(text=value)
     if not isinstance(value, Mapping):
         return Unsendable(f"{_PART_HELP}, got {_kind(value)}")
     kind = value.get("type")
     if kind == "text":
         text = value.get("text")
-        return TextPart(text) if isinstance(text, str) else Unsendable("a text part needs a string")
+        if isinstance(text, str):
+            return TextPart(text=text)
+        return Unsendable("a text part needs a string")
     image = value.get("image_url")
     if kind == "image_url" and isinstance(image, Mapping):
         url, detail = image.get("url"), image.get("detail")
         if isinstance(url, str) and (detail is None or isinstance(detail, str)):
-            return ImagePart(url, detail)
+            return ImagePart(url=url, detail=detail)
         return Unsendable("an image part needs a url string (and a detail string, if any)")
     if not isinstance(kind, str):
         return Unsendable(f"{_PART_HELP}; this dict has no 'type'")
-    return unsendable_json(value) or RawPart(dumps_canonical(dict(value)))
+    return unsendable_json(value) or RawPart(json=dumps_canonical(dict(value)))
 
 
 def _freeze_content(value: Any) -> Content:
@@ -217,20 +219,20 @@ class Message(Value):
 
 
 def system(text: str) -> Message:
-    return Message("system", text)
+    return Message(role="system", content=text)
 
 
 def developer(text: str) -> Message:
-    return Message("developer", text)
+    return Message(role="developer", content=text)
 
 
 def user(content: str | Iterable[ContentPart | str | Mapping[str, Any]]) -> Message:
     """A user message: text, or parts (text and images) for vision-language models."""
-    return Message("user", content)
+    return Message(role="user", content=content)
 
 
 def assistant(content: str | None = None, tool_calls: Iterable[ToolCall] = ()) -> Message:
-    return Message("assistant", content, tool_calls=tool_calls)
+    return Message(role="assistant", content=content, tool_calls=tool_calls)
 
 
 def tool_result(
@@ -241,12 +243,12 @@ def tool_result(
     if isinstance(content, Mapping):
         problem = unsendable_json(content, ".content")
         text = problem if problem is not None else dumps_canonical(dict(content)).decode()
-        return Message("tool", text, name=name, tool_call_id=tool_call_id)
-    return Message("tool", content, name=name, tool_call_id=tool_call_id)
+        return Message(role="tool", content=text, name=name, tool_call_id=tool_call_id)
+    return Message(role="tool", content=content, name=name, tool_call_id=tool_call_id)
 
 
 def text_part(text: str) -> TextPart:
-    return TextPart(text)
+    return TextPart(text=text)
 
 
 def image_part(data: bytes, mime: str = "image/png", detail: str | None = None) -> ImagePart:
@@ -258,16 +260,18 @@ def image_part(data: bytes, mime: str = "image/png", detail: str | None = None) 
         )
     if not isinstance(mime, str):
         raise TypeError(f"image_part(): mime must be a str such as 'image/png', got {_kind(mime)}")
-    return ImagePart(f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}", detail)
+    return ImagePart(
+        url=f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}", detail=detail
+    )
 
 
 def image_url(url: str, detail: str | None = None) -> ImagePart:
-    return ImagePart(url, detail)
+    return ImagePart(url=url, detail=detail)
 
 
 def _unsendable_message(reason: str, field: str) -> Message:
     """A stand-in for a message that can't be sent: check() reports ``reason`` at ``field``."""
-    return Message("user", Unsendable(reason, field))
+    return Message(role="user", content=Unsendable(reason, field))
 
 
 def message_from_json(obj: Mapping[str, Any], default_role: str = "") -> Message:
@@ -298,12 +302,12 @@ def message_from_json(obj: Mapping[str, Any], default_role: str = "") -> Message
             read.append(call)  # type: ignore[arg-type]
     reasoning = obj.get("reasoning_content") or obj.get("reasoning")
     return Message(
-        role,
-        obj.get("content"),
-        obj.get("name"),
-        tuple(read),
-        obj.get("tool_call_id"),
-        reasoning if type(reasoning) is str else None,
+        role=role,
+        content=obj.get("content"),
+        name=obj.get("name"),
+        tool_calls=tuple(read),
+        tool_call_id=obj.get("tool_call_id"),
+        reasoning=reasoning if type(reasoning) is str else None,
     )
 
 
@@ -313,7 +317,7 @@ def as_message(value: object) -> Message:
     if isinstance(value, Message):
         return value
     if isinstance(value, str):
-        return Message("user", value)
+        return Message(role="user", content=value)
     if isinstance(value, Mapping):
         return message_from_json(value)
     return _unsendable_message(
@@ -354,9 +358,9 @@ def _tool_call(obj: Mapping[str, Any]) -> ToolCall | Unsendable:
             return problem
         args = dumps(args).decode() if args is not None else "{}"
     return ToolCall(
-        str(obj.get("id") or ""),
-        str(fn.get("name") or ""),
-        args,
-        str(obj.get("type") or "function"),
+        id=str(obj.get("id") or ""),
+        name=str(fn.get("name") or ""),
+        arguments=args,
+        type=str(obj.get("type") or "function"),
     )
 

@@ -285,7 +285,7 @@ def system_prompt(text: str) -> ChatModifier:
         rest = request.messages
         if rest and rest[0].role == "system":
             rest = rest[1:]
-        return attrs.evolve(request, messages=(Message("system", text), *rest))
+        return attrs.evolve(request, messages=(Message(role="system", content=text), *rest))
 
     return _chat_only("system_prompt", "messages", change)
 

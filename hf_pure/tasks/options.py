@@ -109,7 +109,9 @@ def freeze(value: Any) -> Any:
     other JSON as :class:`RawJson`, and anything JSON can't hold (NaN, bytes, sets, objects,
     lone surrogates) as :class:`Unsendable`. Never raises."""
     kind = type(value)
-    if kind is RawJson or kind is Unsendable or _plain(value):
+    if kind is int or kind is bool or value is None or kind is RawJson or kind is Unsendable:
+        return value  # the common case first: most options are numbers and flags
+    if (kind is str or kind is float) and _plain(value):
         return value
     if (kind is tuple or kind is list) and all(_plain(x) for x in value):
         return tuple(value)

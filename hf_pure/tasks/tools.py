@@ -58,11 +58,11 @@ def tool(
     A schema that isn't plain JSON is held as :class:`Unsendable`, for check() to report as
     ``tools[i].parameters...``."""
     if parameters is None:
-        return Tool(name, description, strict=strict)
+        return Tool(name=name, description=description, strict=strict)
     schema: bytes | Unsendable
     if isinstance(parameters, Mapping):
         schema = unsendable_json(parameters) or dumps_canonical(dict(parameters))
     else:
         kind = type(parameters).__name__
         schema = Unsendable(f"must be a JSON schema object (a dict), got {kind}")
-    return Tool(name, description, schema, strict)
+    return Tool(name=name, description=description, parameters=schema, strict=strict)
