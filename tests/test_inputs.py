@@ -11,6 +11,8 @@ argument. Either way no internals leak (no AttributeError, no "dictionary update
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -279,6 +281,21 @@ async def test_run_returns_invalid_input_for_a_surrogate_instead_of_raising(
             result = await runner.run(req)
             assert isinstance(result, Failure)
             assert isinstance(result.failure(), hf.InvalidInput)
+
+
+def test_the_cli_reports_undecodable_argv_without_a_traceback() -> None:
+    # Python turns argv bytes that aren't UTF-8 into lone surrogates (surrogateescape)
+    done = subprocess.run(
+        [sys.executable, "-m", "hf_pure", "chat", b"hi \xff there", "--emulator"],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    stderr = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 1
+    assert "Traceback" not in stderr
+    assert "messages[0].content" in stderr
+    assert "lone surrogate" in stderr
 
 
 # ---------------------------------------------------------------- router_url: the OpenAI habit
