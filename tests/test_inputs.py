@@ -579,3 +579,25 @@ def test_a_wrong_type_is_a_named_type_error_or_invalid_input(build: Callable[[],
     assert found.field and found.reason
     assert isinstance(hf.validate(request), Failure)
     hash(request)  # still a value (a cache key)
+
+
+def test_with_option_keeps_every_other_field() -> None:
+    # with_option builds positionally (it runs once per modifier): a field added to a request
+    # class in another position must not be silently shuffled or dropped.
+    import attrs
+
+    chat_req = pipe(
+        hf.chat(f"{MODEL}:groq", [hf.user("hi")]),
+        hf.tools(hf.tool("f")),
+        hf.streaming(),
+        hf.stream_usage(False),
+        hf.via("groq"),
+        hf.cacheable(),
+    )
+    tgi_req = pipe(hf.text_generation(TGI, "Once"), hf.streaming(), hf.cacheable())
+    for req in (chat_req, tgi_req):
+        changed = req.with_option("seed", 7)
+        for field in attrs.fields(type(req)):
+            if field.name != "options":
+                assert getattr(changed, field.name) == getattr(req, field.name), field.name
+        assert changed.seed == 7
