@@ -601,3 +601,21 @@ def test_with_option_keeps_every_other_field() -> None:
             if field.name != "options":
                 assert getattr(changed, field.name) == getattr(req, field.name), field.name
         assert changed.seed == 7
+
+
+def test_any_mapping_at_the_top_is_taken_as_a_json_object() -> None:
+    from types import MappingProxyType
+
+    schema = MappingProxyType({"type": "object"})
+    sent = body(
+        chat(
+            hf.tools(hf.tool("f", "", schema)),
+            hf.json_schema("r", schema),
+            hf.extra_body(meta=MappingProxyType({"a": 1})),
+        )
+    )
+    assert sent["tools"][0]["function"]["parameters"] == {"type": "object"}
+    assert sent["response_format"]["json_schema"]["schema"] == {"type": "object"}
+    assert sent["meta"] == {"a": 1}
+    tool_msg = hf.chat(MODEL, [hf.tool_result("c", MappingProxyType({"t": 1}))])
+    assert body(tool_msg)["messages"][0]["content"] == '{"t":1}'

@@ -96,7 +96,8 @@ def _part(value: object) -> ContentPart | Unsendable:
         return Unsendable("an image part needs a url string (and a detail string, if any)")
     if not isinstance(kind, str):
         return Unsendable(f"{_PART_HELP}; this dict has no 'type'")
-    return unsendable_json(value) or RawPart(json=dumps_canonical(dict(value)))
+    part = dict(value)
+    return unsendable_json(part) or RawPart(json=dumps_canonical(part))
 
 
 def _freeze_content(value: Any) -> Content:
@@ -245,8 +246,9 @@ def tool_result(
     """The answer to a tool call, sent back as a ``tool`` message; a dict is sent as its JSON
     text (canonical: sorted keys), which is what a model reads."""
     if isinstance(content, Mapping):
-        problem = unsendable_json(content, ".content")
-        text = problem if problem is not None else dumps_canonical(dict(content)).decode()
+        data = dict(content)
+        problem = unsendable_json(data, ".content")
+        text = problem if problem is not None else dumps_canonical(data).decode()
         return Message(role="tool", content=text, name=name, tool_call_id=tool_call_id)
     return Message(role="tool", content=content, name=name, tool_call_id=tool_call_id)
 

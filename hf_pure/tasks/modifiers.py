@@ -202,7 +202,8 @@ def json_mode() -> ChatModifier:
 
 def json_schema(name: str, schema: Mapping[str, Any], *, strict: bool = True) -> ChatModifier:
     """Ask for an answer that follows a JSON schema."""
-    inner = {"name": name, "schema": schema, "strict": strict}
+    given = dict(schema) if isinstance(schema, Mapping) else schema
+    inner = {"name": name, "schema": given, "strict": strict}
     spec = {"type": "json_schema", "json_schema": inner}
     return chat_option("response_format", spec, "json_schema")
 

@@ -115,6 +115,8 @@ def freeze(value: Any) -> Any:
         return value
     if (kind is tuple or kind is list) and all(_plain(x) for x in value):
         return tuple(value)
+    if isinstance(value, Mapping) and kind is not dict:
+        value = dict(value)  # a MappingProxyType, say: the top level is taken as an object
     problem = unsendable_json(value)
     return problem if problem is not None else RawJson(dumps_canonical(value))
 

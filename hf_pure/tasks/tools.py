@@ -61,7 +61,8 @@ def tool(
         return Tool(name=name, description=description, strict=strict)
     schema: bytes | Unsendable
     if isinstance(parameters, Mapping):
-        schema = unsendable_json(parameters) or dumps_canonical(dict(parameters))
+        given = dict(parameters)
+        schema = unsendable_json(given) or dumps_canonical(given)
     else:
         kind = type(parameters).__name__
         schema = Unsendable(f"must be a JSON schema object (a dict), got {kind}")
