@@ -619,3 +619,21 @@ def test_any_mapping_at_the_top_is_taken_as_a_json_object() -> None:
     assert sent["meta"] == {"a": 1}
     tool_msg = hf.chat(MODEL, [hf.tool_result("c", MappingProxyType({"t": 1}))])
     assert body(tool_msg)["messages"][0]["content"] == '{"t":1}'
+
+
+def test_the_json_and_unicode_checks_themselves() -> None:
+    from hf_pure.core.codec import has_lone_surrogate, non_json
+
+    assert not has_lone_surrogate("ascii") and not has_lone_surrogate("é中😀")
+    assert has_lone_surrogate("\ud83d\ude00")  # a surrogate *pair* written out is not text
+    assert has_lone_surrogate("é\udcff") and has_lone_surrogate("😀\ud800")
+    assert non_json({"a": [1, 2.5, None, True, "x", {"b": ()}]}) is None
+    assert non_json({"a": [1, {"b": math.nan}]}) == (
+        ".a[1].b",
+        "nan is not a JSON number (JSON has no NaN or infinity)",
+    )
+    deep: Any = []
+    for _ in range(100_000):
+        deep = [deep]
+    assert non_json(deep) == ("", "is nested too deeply to be sent as JSON")  # no RecursionError
+    assert isinstance(hf.validate(chat(hf.extra_body(deep=deep))), Failure)

@@ -88,7 +88,9 @@ def _non_json(value: Any) -> tuple[str, str] | None:
             return "", f"contains a lone surrogate at character {surrogate_at(value)}"
         return None
     if kind is float:
-        return None if value - value == 0.0 else ("", f"{value} is not a JSON number")
+        if value - value == 0.0:  # finite
+            return None
+        return "", f"{value} is not a JSON number (JSON has no NaN or infinity)"
     if isinstance(value, dict):
         for key, item in value.items():
             if type(key) is not str:

@@ -59,10 +59,11 @@ def _option(name: str, value: Any) -> Callable[[R], R]:
     return apply
 
 
-def _elsewhere(modifier: str, task: str, other: str) -> Unsendable:
+def _elsewhere(modifier: str, task: str, other: str, name: str = "") -> Unsendable:
+    hint = f" (hf.option({name!r}, ...) sends it anyway)" if name and other == "chat" else ""
     return Unsendable(
         f"{modifier}() is for {_TASKS.get(task, task)}: "
-        f"it doesn't apply to {_TASKS.get(other, other)}"
+        f"it doesn't apply to {_TASKS.get(other, other)}{hint}"
     )
 
 
@@ -72,7 +73,7 @@ def _scoped(task: str, modifier: str, name: str, value: Any) -> Callable[[R], R]
     def apply(request: R) -> R:
         if request.task == task:
             return request.with_option(name, value)
-        return request.with_option(name, _elsewhere(modifier, task, request.task))
+        return request.with_option(name, _elsewhere(modifier, task, request.task, name))
 
     return apply
 
