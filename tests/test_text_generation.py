@@ -60,10 +60,14 @@ def test_body_path_and_modifiers() -> None:
     assert loads(stream_body)["stream"] is True
 
 
-def test_no_parameters_means_no_parameters_key() -> None:
-    call = hf.text_generation("gpt2", "hi").to_call()
-    assert call.body is not None
-    assert loads(call.body) == {"inputs": "hi"}
+def test_parameters_are_sent_even_when_none_is_set() -> None:
+    # TGI samples when "parameters" is missing and decodes greedily when it is present: an
+    # empty object keeps the default the same before and after the first option is set.
+    req = hf.text_generation("gpt2", "hi")
+    for call in (req.to_call(), req.to_stream_call()):
+        assert call.body is not None
+        assert loads(call.body)["parameters"] == {}
+    assert loads(req.to_call().body or b"") == {"inputs": "hi", "parameters": {}}
 
 
 @pytest.mark.parametrize(

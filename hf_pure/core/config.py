@@ -43,6 +43,16 @@ def _norm_url(url: str) -> str:
     return url.rstrip("/") if isinstance(url, str) else url
 
 
+def _norm_router_url(url: str) -> str:
+    """The router's base URL without a trailing ``/v1``: that is the OpenAI habit (OpenAI
+    clients take ``https://router.huggingface.co/v1``), but hf_pure's paths start at the
+    router's root (``/v1/chat/completions``, ``/hf-inference/models/...``)."""
+    url = _norm_url(url)
+    if isinstance(url, str) and url.endswith("/v1"):
+        return url[: -len("/v1")]
+    return url
+
+
 def _check_url(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     problem = base_url_problem(value)
     if problem:
@@ -65,10 +75,14 @@ class Limits(Value):
 
 @attrs.frozen(repr=False)
 class ClientConfig(Value):
-    """Where to send and how long to wait. The token, if any, is a :class:`Secret`."""
+    """Where to send and how long to wait. The token, if any, is a :class:`Secret`.
+
+    ``router_url`` is the router's root; a trailing ``/v1`` (as OpenAI clients are given it,
+    ``https://router.huggingface.co/v1``) is accepted and stripped, since every path hf_pure
+    sends starts at the root (``/v1/chat/completions``, ``/hf-inference/...``)."""
 
     router_url: str = attrs.field(
-        default=DEFAULT_ROUTER_URL, converter=_norm_url, validator=_check_url
+        default=DEFAULT_ROUTER_URL, converter=_norm_router_url, validator=_check_url
     )
     hub_url: str = attrs.field(default=DEFAULT_HUB_URL, converter=_norm_url, validator=_check_url)
     token: Secret | None = attrs.field(

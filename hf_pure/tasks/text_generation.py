@@ -62,8 +62,25 @@ TGI_CHECKS: Mapping[str, Check] = MappingProxyType(
     }
 )
 
+_CHAT_ONLY = "a chat option: it doesn't apply to text generation"
+
 TGI_RESERVED: Mapping[str, str] = MappingProxyType(
-    {"inputs": "it is the request's prompt", "stream": "use streaming() or runner.stream"}
+    {
+        "inputs": "it is the request's prompt",
+        "stream": "use streaming() or runner.stream",
+        "max_tokens": "TGI calls it max_new_tokens (hf.max_tokens sets the right one)",
+        # chat options TGI's text generation doesn't read (it would ignore or refuse them):
+        "response_format": f"{_CHAT_ONLY} (TGI's structured output is its grammar parameter)",
+        "tool_choice": _CHAT_ONLY,
+        "tools": _CHAT_ONLY,
+        "logprobs": f"{_CHAT_ONLY} (details() returns token log probabilities)",
+        "top_logprobs": _CHAT_ONLY,
+        "n": _CHAT_ONLY,
+        "presence_penalty": _CHAT_ONLY,
+        "frequency_penalty": _CHAT_ONLY,
+        "logit_bias": _CHAT_ONLY,
+        "messages": f"{_CHAT_ONLY} (text generation takes one prompt)",
+    }
 )
 
 
@@ -91,10 +108,14 @@ class TextGenerationRequest(Value):
     truncate = Option[int]("truncate")
     details = Option[bool]("details")
 
+    task = "text-generation"  # what task-specific modifiers compare with
     max_tokens_option = "max_new_tokens"  # the name the shared max_tokens modifier sets
 
     def with_option(self, name: str, value: Any) -> TextGenerationRequest:
-        """This request with one parameter set (None removes it); the value is frozen."""
+        """This request with one parameter set (None removes it); the value is frozen. The one
+        way parameters are set: every modifier comes through here."""
+        # Positional on purpose, as ChatRequest.with_option (per modifier; a test checks
+        # every field survives).
         return TextGenerationRequest(
             self.model,
             self.prompt,
@@ -107,6 +128,15 @@ class TextGenerationRequest(Value):
         """The first thing wrong with this request (TGI's own rules), or None."""
         return (
             check_repo_id(self.model, limits)
+            or (
+                InvalidInput(
+                    "model",
+                    f"{self.model!r}: text generation is served by hf-inference, so a "
+                    "':provider' suffix doesn't apply (the repo id alone)",
+                )
+                if ":" in self.model
+                else None
+            )
             or check_text("prompt", self.prompt, limits)
             or check_options(self.options, TGI_CHECKS, limits, TGI_RESERVED)
         )
@@ -115,10 +145,10 @@ class TextGenerationRequest(Value):
         return {name: wire(value) for name, value in self.options}
 
     def body(self, *, stream: bool) -> dict[str, Any]:
-        out: dict[str, Any] = {"inputs": self.prompt}
-        params = self.parameters()
-        if params:
-            out["parameters"] = params
+        """Always with ``parameters`` (``{}`` when none are set): TGI samples when the object
+        is missing and decodes greedily when it is there, so leaving it out would flip the
+        default the moment the first parameter is set."""
+        out: dict[str, Any] = {"inputs": self.prompt, "parameters": self.parameters()}
         if stream:
             out["stream"] = True
         return out
@@ -153,7 +183,7 @@ class TextGenerationRequest(Value):
 
 def text_generation(model: str, prompt: str) -> TextGenerationRequest:
     """A text generation request for a TGI model served by hf-inference."""
-    return TextGenerationRequest(model, prompt)
+    return TextGenerationRequest(model, prompt)  # positional: cheaper, once per request
 
 
 # --------------------------------------------------------------------------- replies

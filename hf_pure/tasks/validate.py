@@ -5,10 +5,31 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from hf_pure.core.codec import has_lone_surrogate, surrogate_at
 from hf_pure.core.config import Limits
 from hf_pure.core.errors import InvalidInput
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+
+
+def surrogate_reason(text: str) -> str:
+    """Why ``text`` (which holds a lone surrogate) can't be sent, and the fix."""
+    return (
+        f"contains a lone surrogate at character {surrogate_at(text)} (not valid Unicode, "
+        "often from decoding bytes with errors='surrogateescape'); clean it with "
+        "text.encode('utf-8', 'replace').decode()"
+    )
+
+
+def check_str(field: str, value: object, *, empty: bool = True) -> InvalidInput | None:
+    """``value`` is a str that can be sent (valid Unicode; non-empty unless ``empty``)."""
+    if type(value) is not str:
+        return InvalidInput(field, f"must be a string, got {type(value).__name__}")
+    if not empty and not value:
+        return InvalidInput(field, "is empty")
+    if has_lone_surrogate(value):
+        return InvalidInput(field, surrogate_reason(value))
+    return None
 
 
 def _is_number(value: object) -> bool:
@@ -39,6 +60,8 @@ def _repo_id_problem(model: object, limits: Limits, field: str) -> InvalidInput:
         return InvalidInput(field, "is empty")
     if len(model) > limits.max_model_id_chars:
         return InvalidInput(field, f"is longer than {limits.max_model_id_chars} characters")
+    if has_lone_surrogate(model):
+        return InvalidInput(field, surrogate_reason(model))
     if " " in model or not model.isprintable():  # isprintable: no other whitespace either
         return InvalidInput(field, f"{model!r} contains whitespace or control characters")
     if model.startswith("/") or model.endswith("/"):
@@ -137,6 +160,8 @@ def check_text(field: str, value: object, limits: Limits) -> InvalidInput | None
         return InvalidInput(field, f"must be a string, got {type(value).__name__}")
     if not value:
         return InvalidInput(field, "is empty")
+    if has_lone_surrogate(value):
+        return InvalidInput(field, surrogate_reason(value))
     if len(value) > limits.max_input_chars:
         return InvalidInput(
             field,
