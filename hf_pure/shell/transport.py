@@ -19,7 +19,10 @@ from hf_pure.core.errors import (
 )
 
 #: Why a call made after its runner's ``async with open_runner()`` block ended fails.
-RUNNER_CLOSED: Final = "the runner was closed (its `async with open_runner()` block ended)"
+RUNNER_CLOSED: Final = (
+    "the runner was closed (its `async with open_runner()` block ended, "
+    "or its borrowed session was closed)"
+)
 
 
 def transport_error(

@@ -36,8 +36,16 @@ class Emulator:
     ``await close()`` stops, cancelling requests in flight. Router and Hub routes are served
     by the same server, so ``url == router_url == hub_url``.
 
-    ``requests`` logs every request received; with ``log_limit`` only (at least) the last
-    ``log_limit`` are kept, for long-running servers.
+    Chat is served where the service serves it: the router's ``/v1/chat/completions``
+    (``model:provider``), hf-inference's ``/hf-inference/models/{repo id}/v1/chat/completions``
+    (which takes TGI's grammar form of ``response_format``, ``{"type": "json_object", "value":
+    <schema>}``, where the others take the OpenAI form), and each provider's own route
+    ``/{provider}{route}`` (WIRE.md's table: groq ``/openai/v1/...``, novita
+    ``/v3/openai/...``; another provider's route is a 404). Streams are shaped as the serving
+    provider sends them (together: ``"tool_calls": null`` in every delta).
+
+    ``requests`` logs every request received, credentials redacted; with ``log_limit`` only
+    (at least) the last ``log_limit`` are kept, for long-running servers.
 
     ``events_per_write`` sets how a normal SSE answer goes out: 1 (the default) writes each
     event on its own, as a model generating token by token does; more batches them, as a fast
