@@ -416,9 +416,12 @@ async def test_per_provider_chat_routes(http: aiohttp.ClientSession) -> None:
     assert status == 200
     assert data["id"] == ""
     assert data["model"] == LLAMA
-    status, data, _ = await post_json(http, f"/groq{CHAT}", body)
+    status, data, _ = await post_json(http, f"/groq/openai{CHAT}", body)
     assert status == 200
     assert data["id"].startswith("chatcmpl-emu-")
+    status, data, _ = await post_json(http, f"/groq{CHAT}", body)  # not groq's route
+    assert status == 404
+    assert "/groq/openai/v1/chat/completions" in data["error"]
     status, data, _ = await post_json(http, f"/hyperbolic{CHAT}", body)
     assert status == 400
     status, data, _ = await post_json(http, f"/hf-inference/models/openai/gpt-oss-20b{CHAT}", body)
@@ -742,7 +745,9 @@ async def test_requests_are_recorded(emulator: Emulator, http: aiohttp.ClientSes
     first, second = emulator.requests
     assert (first.method, first.path, first.query) == ("POST", CHAT, ())
     assert first.json() == {"model": LLAMA, "messages": HELLO, "max_tokens": 1}
-    assert first.header("AUTHORIZATION") == f"Bearer {emulator.token}"
+    assert first.header("AUTHORIZATION") == "Bearer <redacted>"
+    assert first.authorized
+    assert emulator.token not in repr(emulator.requests)
     assert all(name == name.lower() for name, _ in first.headers)
     assert (second.method, second.path) == ("GET", "/api/models")
     assert second.query == (("search", "gpt"), ("limit", "2"))

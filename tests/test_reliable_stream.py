@@ -282,3 +282,29 @@ async def test_streams_wait_out_the_local_rate_limit(runner: hf.Runner, emulator
         assert isinstance(await reliable.stream(REQ).collect(), Success)
     assert sum(time.slept) == pytest.approx(2.0)  # 1 free, then 1 s each
     assert chat_posts(emulator) == 3
+
+
+async def test_the_metrics_count_the_bytes_of_a_stream(
+    runner: hf.Runner, emulator: Emulator
+) -> None:
+    import aiohttp
+
+    time = FakeTime()
+    reliable = reliable_for(runner, time)
+    assert (await reliable.stream(REQ).collect()).unwrap().text
+    sent = emulator.requests[-1].body
+    # the same stream read raw, by another client: what the metrics must count
+    headers = {"Authorization": f"Bearer {emulator.token}", "Content-Type": "application/json"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{emulator.url}/v1/chat/completions", data=sent, headers=headers) as resp,
+    ):
+        raw = await resp.read()
+    metrics = reliable.snapshot().metrics
+    assert len(sent) > 0
+    assert len(raw) > 0
+    assert metrics.bytes_sent == len(sent)
+    assert metrics.bytes_received == len(raw)
+    result, sent_size, received_size = await runner.run_measured(hf.streaming()(REQ))
+    assert result.unwrap().text
+    assert (sent_size, received_size) == (len(emulator.requests[-1].body), len(raw))

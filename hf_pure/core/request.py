@@ -62,7 +62,7 @@ class Request(Protocol[T_co]):
         ...
 
 
-class StreamCodec(Protocol[C, T_co]):
+class StreamCodec(Protocol[C, T_co]):  # type: ignore[misc]  # T_co in as_chunk: see there
     """Turns SSE events into chunks ``C`` and the chunks into the whole answer ``T_co``."""
 
     def event(self, event: SseEvent, request_id: str | None) -> C | HfError | Done | Broken | None:
@@ -88,6 +88,12 @@ class StreamCodec(Protocol[C, T_co]):
 
     def assemble(self, chunks: Sequence[C]) -> T_co:
         """The whole answer from the chunks of a complete stream."""
+        ...
+
+    def as_chunk(self, answer: T_co) -> C:  # type: ignore[misc]
+        """The whole answer as one chunk, for a server that ignored ``"stream": true`` and
+        sent it as one reply (its ``text`` is the answer's text). ``T_co`` stays covariant
+        for the requests' sake; the runner only hands a codec what its own request decoded."""
         ...
 
 

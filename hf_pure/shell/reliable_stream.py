@@ -169,7 +169,8 @@ class ReliableStream(Generic[C, T]):
         cell, now = self._cell, self._clock()
         if inner is not None and inner.done:
             latency = now - self._sent_at
-            args = (cell, policy, self._request, decision, inner.result, latency, now, 0, 0)
+            sizes = (inner.bytes_sent, inner.bytes_received)
+            args = (cell, policy, self._request, decision, inner.result, latency, now, *sizes)
             loop.call_soon(finish, *args)
         else:
             loop.call_soon(give_back, cell, policy, decision, now)
@@ -197,8 +198,8 @@ class ReliableStream(Generic[C, T]):
                 result,
                 done - self._sent_at,
                 done,
-                0,
-                0,
+                inner.bytes_sent if (inner := self._inner) is not None else 0,
+                inner.bytes_received if inner is not None else 0,
             )
 
     async def _first(self) -> C:
@@ -244,7 +245,8 @@ class ReliableStream(Generic[C, T]):
                 self._sent_at = sent_at
                 return chunk
             done = clock()  # ended before any chunk
-            finish(cell, policy, request, decision, result, done - sent_at, done, 0, 0)
+            sizes = (inner.bytes_sent, inner.bytes_received)
+            finish(cell, policy, request, decision, result, done - sent_at, done, *sizes)
             if isinstance(result, Success):
                 self._outcome = result
                 raise StopAsyncIteration

@@ -6,43 +6,36 @@
             ...
 
 One ``aiohttp.ClientSession`` per runner (or a borrowed one, which the runner then leaves
-open). Every aiohttp, timeout and connection failure becomes an :class:`HfError`. Cancellation
-is not an error: it propagates, after the connection is released.
+open, and whose ``raise_for_status`` it overrides). Every aiohttp, timeout and connection
+failure becomes an :class:`HfError` (:mod:`hf_pure.shell.transport`); streams are
+:class:`hf_pure.shell.stream.Stream`. Cancellation is not an error: it propagates, after the
+connection is released.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from types import TracebackType
-from typing import Any, Final, Generic, TypeVar, cast
+from typing import Any, Final, TypeVar, cast
 
 import aiohttp
 import attrs
 from returns.result import Failure, Result, Success
 
-from hf_pure.core import sse
 from hf_pure.core.config import ClientConfig
-from hf_pure.core.errors import (
-    ConnectionFailed,
-    HfError,
-    InvalidInput,
-    MalformedResponse,
-    MissingToken,
-    StreamInterrupted,
-    Timeout,
-    Unauthorized,
-)
+from hf_pure.core.errors import ConnectionFailed, HfError, MissingToken, Timeout, Unauthorized
 from hf_pure.core.http import HttpCall, RawReply
-from hf_pure.core.request import Broken, Done, Request, StreamingRequest, conclude, decode_reply
+from hf_pure.core.request import Request, StreamingRequest, decode_reply
 from hf_pure.core.secret import Secret
+from hf_pure.shell.stream import Stream
+from hf_pure.shell.transport import RUNNER_CLOSED, scrub, transport_error
+
+__all__ = ["UNSET", "Runner", "Stream", "open_runner"]
 
 T = TypeVar("T")
 C = TypeVar("C")
-
-_DRAIN_LIMIT: Final = 1 << 16  # bytes read after the end of a stream so the connection is reused
 
 
 class _Unset:
@@ -50,58 +43,6 @@ class _Unset:
 
 
 UNSET: Final = _Unset()
-
-
-def transport_error(
-    exc: BaseException, config: ClientConfig, call_timeout: float | None
-) -> HfError:
-    """The HfError for an exception raised by aiohttp or the socket layer."""
-    if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return Timeout("connect", config.connect_timeout)
-    if isinstance(exc, aiohttp.SocketTimeoutError):
-        return Timeout("read", config.read_timeout)
-    if isinstance(exc, asyncio.TimeoutError | TimeoutError):
-        return Timeout("total", call_timeout or config.total_timeout)
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        reason = exc.os_error.strerror or str(exc.os_error) or type(exc.os_error).__name__
-        return ConnectionFailed(f"could not connect to {exc.host}:{exc.port} ({reason})")
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return ConnectionFailed("the server closed the connection before a complete reply")
-    if isinstance(exc, aiohttp.ClientPayloadError):
-        return ConnectionFailed("the reply body was cut off before its end")
-    if isinstance(exc, aiohttp.InvalidURL):
-        return InvalidInput("url", f"not a valid URL: {exc.url}")
-    if isinstance(exc, aiohttp.ClientResponseError):
-        return MalformedResponse(exc.status, exc.message or type(exc).__name__)
-    if isinstance(exc, aiohttp.ClientError | OSError):
-        return ConnectionFailed(str(exc) or type(exc).__name__)
-    if isinstance(exc, ValueError):  # e.g. a header aiohttp refuses
-        return InvalidInput("request", str(exc))
-    raise exc  # a bug, not a network condition: let it be seen
-
-
-def _scrub_text(value: str, secret: str) -> str:
-    return value.replace(secret, "********")
-
-
-def scrub(error: HfError, secret: str | None) -> HfError:
-    """The error with every occurrence of the token (e.g. echoed by a server) masked."""
-    if not secret or secret not in repr(error):
-        return error
-    changes = {
-        f.name: _scrub_text(v, secret)
-        for f in attrs.fields(type(error))
-        if isinstance(v := getattr(error, f.name), str)
-    }
-    changes.update(
-        {
-            f.name: tuple(_scrub_text(x, secret) for x in v)
-            for f in attrs.fields(type(error))
-            if isinstance(v := getattr(error, f.name), tuple)
-        }
-    )
-    scrubbed: HfError = attrs.evolve(cast(Any, error), **changes)
-    return scrubbed
 
 
 class Runner:
@@ -194,16 +135,22 @@ class Runner:
                 data=call.body,
                 headers=self._headers_for(call),
                 timeout=self._timeout_for(call),
+                raise_for_status=False,  # a borrowed session's own setting would hide statuses
             ) as resp:
                 body = await resp.read()
                 return Success(RawReply(resp.status, resp.headers, body, time.time()))
         except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
             return Failure(self._fail(transport_error(exc, self._config, call.timeout)))
+        except RuntimeError:
+            if not self._session.closed:
+                raise
+            return Failure(ConnectionFailed(RUNNER_CLOSED))
 
     async def run(self, request: Request[T], *, base_url: str | None = None) -> Result[T, HfError]:
         """Check, send and decode one request. Never raises for input, network or server.
 
-        A request marked ``stream=True`` travels as SSE and the assembled answer is returned.
+        A request marked ``stream=True`` travels as SSE and the assembled answer is returned;
+        ``total_timeout`` bounds the whole of it, as it bounds a plain call.
         ``base_url`` overrides the configured router/Hub URL (failover uses it).
         """
         return (await self.run_measured(request, base_url=base_url))[0]
@@ -213,14 +160,13 @@ class Runner:
     ) -> tuple[Result[T, HfError], int, int]:
         """:meth:`run`, with the size of the exchange: ``(result, bytes_sent,
         bytes_received)``, the lengths of the request body and of the reply body (0 and 0
-        when no reply came back; a request streamed over SSE reports 0 and 0: its stream
-        does not count what it reads)."""
+        when no reply came back; for a request streamed over SSE, the bytes of the stream
+        read before it ended)."""
         problem = request.check(self._config.limits)
         if problem is not None:
             return Failure(problem), 0, 0
         if getattr(request, "stream", False):
-            streamed = self.stream(cast("StreamingRequest[T, Any]", request), base_url=base_url)
-            return await streamed.collect(), 0, 0
+            return await self._collect(cast("StreamingRequest[T, Any]", request), base_url)
         call = request.to_call()
         sent = await self.send(call, base_url=base_url)
         if isinstance(sent, Failure):
@@ -238,268 +184,19 @@ class Runner:
         """Stream a request over SSE: an async iterator of typed chunks with a ``result``."""
         return Stream(self, request, base_url)
 
-
-class Stream(Generic[C, T]):
-    """Typed chunks as they arrive, then the whole answer in :attr:`result`.
-
-        stream = runner.stream(request)
-        async for chunk in stream:
-            print(chunk.text, end="")
-        match stream.result:
-            case Success(answer): ...
-            case Failure(hf.StreamInterrupted(received=text)): ...
-
-    Iteration never raises for the network or the server: it just ends, and ``result`` says
-    how. Leaving an ``async with`` block, ``aclose()``, breaking out of the loop and dropping
-    the stream, or cancelling the task all release the connection.
-    """
-
-    __slots__ = (
-        "_base_url",
-        "_chunks",
-        "_codec",
-        "_complete",
-        "_ended",
-        "_outcome",
-        "_pos",
-        "_request",
-        "_request_id",
-        "_resp",
-        "_runner",
-        "_started",
-        "_tail",
-    )
-
-    def __init__(
-        self, runner: Runner, request: StreamingRequest[T, C], base_url: str | None
-    ) -> None:
-        self._runner = runner
-        self._request = request
-        self._codec = request.codec
-        self._base_url = base_url
-        self._resp: aiohttp.ClientResponse | None = None
-        self._chunks: list[C] = []
-        self._pos = 0  # chunks before this index have been handed out
-        self._tail = b""
-        self._request_id: str | None = None
-        self._started = False
-        self._ended = False
-        self._complete = False  # ended whole: the answer is assembled when first asked for
-        self._outcome: Result[T, HfError] | None = None
-
-    # -- public ------------------------------------------------------------------------------
-
-    @property
-    def chunks(self) -> tuple[C, ...]:
-        """Every chunk received so far."""
-        return tuple(self._chunks)
-
-    @property
-    def done(self) -> bool:
-        return self._ended
-
-    @property
-    def result(self) -> Result[T, HfError]:
-        """The outcome: the assembled answer, or the error that ended the stream. Before the
-        end it is a ``StreamInterrupted`` saying the stream was not read to its end."""
-        if self._outcome is None:
-            if self._complete:
-                self._outcome = conclude(
-                    self._codec,
-                    self._chunks,
-                    complete=True,
-                    reason="",
-                    request_id=self._request_id,
-                )
-            else:
-                return Failure(
-                    StreamInterrupted(
-                        self._codec.text(self._chunks),
-                        len(self._chunks),
-                        "the stream was not read to its end (iterate it or await collect())",
-                        self._request_id,
-                    )
-                )
-        return self._outcome
-
-    async def collect(self) -> Result[T, HfError]:
-        """Read the rest of the stream and return :attr:`result`."""
-        async for _ in self:
-            pass
-        return self.result
-
-    async def aclose(self) -> None:
-        """Stop reading and release the connection; an unfinished stream ends interrupted."""
-        if not self._ended:
-            self._interrupted("closed by the caller before the end")
-        self._release(close=True)
-
-    async def __aenter__(self) -> Stream[C, T]:
-        return self
-
-    async def __aexit__(
-        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-    def __aiter__(self) -> Stream[C, T]:
-        return self
-
-    async def __anext__(self) -> C:
-        chunks = self._chunks
-        pos = self._pos
-        if pos < len(chunks):  # chunks already read, not yet handed out
-            self._pos = pos + 1
-            return chunks[pos]
-        if self._ended:
-            raise StopAsyncIteration
-        return await self._fill()
-
-    def __del__(self) -> None:
-        resp = self._resp
-        if resp is not None and not resp.closed:
-            resp.close()
-
-    # -- endings -----------------------------------------------------------------------------
-
-    def _end(self, outcome: Result[T, HfError]) -> None:
-        if isinstance(outcome, Failure):
-            outcome = Failure(self._runner._fail(outcome.failure()))
-        self._outcome = outcome
-        self._ended = True
-
-    def _end_complete(self) -> None:
-        self._complete = True
-        self._ended = True
-
-    def _interrupted(self, reason: str) -> None:
-        self._end(
-            conclude(
-                self._codec,
-                self._chunks,
-                complete=False,
-                reason=reason,
-                request_id=self._request_id,
-            )
-        )
-
-    # -- machinery ---------------------------------------------------------------------------
-
-    def _release(self, *, close: bool = False) -> None:
-        resp = self._resp
-        if resp is not None:
-            self._resp = None
-            if close:
-                resp.close()
-            else:
-                resp.release()
-
-    async def _open(self) -> bool:
-        """Send the request; False when the stream ended before any event."""
-        self._started = True
-        runner = self._runner
-        problem = self._request.check(runner._config.limits) or runner._token_problem
-        if problem is not None:
-            self._end(Failure(problem))
-            return False
-        call = self._request.to_stream_call()
-        url = call.url(self._base_url or runner._config.base_url(call.base))
+    async def _collect(
+        self, request: StreamingRequest[T, Any], base_url: str | None
+    ) -> tuple[Result[T, HfError], int, int]:
+        """``run_measured`` of a streaming request: the assembled answer within
+        ``total_timeout``, and the bytes the stream sent and read."""
+        stream = self.stream(request, base_url=base_url)
+        total = self._config.total_timeout
         try:
-            resp = await runner._session.request(
-                call.method,
-                url,
-                data=call.body,
-                headers=runner._headers_for(call),
-                timeout=runner._timeout_for(call),
-            )
-        except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
-            self._end(Failure(transport_error(exc, runner._config, call.timeout)))
-            return False
-        self._resp = resp
-        self._request_id = resp.headers.get("x-request-id")
-        if resp.status >= 300 or resp.content_type != "text/event-stream":
-            try:
-                body = await resp.read()
-            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                self._release(close=True)
-                self._end(Failure(transport_error(exc, runner._config, call.timeout)))
-                return False
-            self._release()
-            # a status error, or a server that ignored "stream" and sent the whole answer
-            reply = RawReply(resp.status, resp.headers, body, time.time())
-            self._end(decode_reply(self._request, reply))
-            return False
-        return True
-
-    def _take(self, events: Sequence[bytes | sse.SseEvent]) -> None:
-        """Add the chunks of ``events``; end the stream when one of them says so."""
-        chunks, ending = self._codec.events(events, self._request_id)
-        self._chunks += chunks
-        if ending is None:
-            return
-        if isinstance(ending, Done):
-            self._end_complete()
-        elif isinstance(ending, Broken):
-            self._interrupted(ending.reason)
-        else:
-            self._end(Failure(ending))
-
-    async def _drain(self) -> None:
-        """Read what follows the end of the stream so the connection can be reused."""
-        resp = self._resp
-        if resp is None:
-            return
-        try:
-            seen = 0
-            while seen <= _DRAIN_LIMIT:
-                data = await resp.content.readany()
-                if not data:
-                    self._release()
-                    return
-                seen += len(data)
-        except (TimeoutError, aiohttp.ClientError, OSError):
-            pass
-        self._release(close=True)
-
-    async def _fill(self) -> C:
-        """Read until there is a chunk to hand out or the stream has ended."""
-        try:
-            if not self._started and not await self._open():
-                raise StopAsyncIteration
-            resp = self._resp
-            assert resp is not None
-            content = resp.content
-            while True:
-                try:
-                    data = await content.readany()
-                except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                    self._release(close=True)
-                    self._interrupted(transport_error(exc, self._runner._config, None).message)
-                    raise StopAsyncIteration from None
-                if data:
-                    self._tail, items = sse.feed_lean(self._tail, data)
-                    self._take(items)
-                else:  # the body ended
-                    events, self._tail = sse.flush(self._tail), b""
-                    self._take(events)
-                    if not self._ended:
-                        if self._chunks and self._codec.final(self._chunks[-1]):
-                            self._end_complete()
-                        else:
-                            self._interrupted("the body ended before the end of the stream")
-                if self._ended:
-                    await self._drain()
-                pos = self._pos
-                if pos < len(self._chunks):
-                    self._pos = pos + 1
-                    return self._chunks[pos]
-                if self._ended:
-                    raise StopAsyncIteration
-        except asyncio.CancelledError:
-            self._release(close=True)
-            if not self._ended:
-                self._interrupted("cancelled")
-            raise
+            async with asyncio.timeout(total):
+                result = await stream.collect()
+        except TimeoutError:  # the stream released its connection when it was cancelled
+            result = Failure(self._fail(Timeout("total", total, stream._request_id)))
+        return result, stream.bytes_sent, stream.bytes_received
 
 
 @asynccontextmanager
@@ -517,6 +214,11 @@ async def open_runner(
     makes every call fail with ``InvalidInput``; none found means calls go without one (a 401
     then says where the runner looked).
     """
+    if not (token is UNSET or token is None or isinstance(token, str | Secret)):
+        # never fall back to another account's token because this one has the wrong type
+        raise TypeError(
+            f"open_runner(token=...) must be a str, a Secret or None, got {type(token).__name__}"
+        )
     config = config or ClientConfig()
     problem: HfError | None = None
     hint: MissingToken | None = None

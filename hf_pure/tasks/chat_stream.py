@@ -247,6 +247,43 @@ class ChatStreamCodec(Value):
     def assemble(self, chunks: Sequence[ChatChunk]) -> ChatCompletion:
         return assemble_chat(chunks)
 
+    def as_chunk(self, answer: ChatCompletion) -> ChatChunk:
+        """The whole answer as one chunk (a server that ignored ``stream`` sent it whole)."""
+        usage = answer.usage
+        return ChatChunk(
+            id=answer.id,
+            model=answer.model,
+            created=answer.created,
+            choices=tuple(
+                ChunkChoice(
+                    index=choice.index,
+                    delta=Delta(
+                        content=choice.message.text,
+                        role=choice.message.role,
+                        tool_calls=tuple(
+                            ToolCallDelta(
+                                index=i,
+                                id=call.id,
+                                type=call.type,
+                                function=FunctionDelta(name=call.name, arguments=call.arguments),
+                            )
+                            for i, call in enumerate(choice.message.tool_calls)
+                        ),
+                        reasoning_content=choice.message.reasoning,
+                    ),
+                    finish_reason=choice.finish_reason,
+                )
+                for choice in answer.choices
+            ),
+            usage=None
+            if usage is None
+            else ChunkUsage(
+                prompt_tokens=usage.prompt_tokens,
+                completion_tokens=usage.completion_tokens,
+                total_tokens=usage.total_tokens,
+            ),
+        )
+
 
 CHAT_CODEC: Final = ChatStreamCodec()
 

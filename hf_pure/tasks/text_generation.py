@@ -358,5 +358,15 @@ class TextGenerationCodec(Value):
             return TextGeneration(self.text(chunks))
         return TextGeneration(last.generated_text, last.details)
 
+    def as_chunk(self, answer: TextGeneration) -> TextGenerationChunk:
+        """The whole answer as one final chunk (a server that ignored ``stream`` sent it
+        whole): one token carrying all the text."""
+        return TextGenerationChunk(
+            index=1,
+            token=Token(id=0, text=answer.generated_text, logprob=None, special=False),
+            generated_text=answer.generated_text,
+            details=answer.details,
+        )
+
 
 TEXT_GENERATION_CODEC: Final = TextGenerationCodec()

@@ -31,14 +31,21 @@ class SseAnswer:
     """A 200 ``text/event-stream`` answer: complete, framed events, sent one write each.
 
     ``data_prefix`` is how this route frames ``data`` lines (``b"data: "`` for chat,
-    ``b"data:"`` for TGI) so injected events look like the real ones.
+    ``b"data:"`` for TGI) so injected events look like the real ones; ``headers`` are the
+    provider's own (e.g. together's ``retry-after`` on a 200).
     """
 
-    __slots__ = ("data_prefix", "events")
+    __slots__ = ("data_prefix", "events", "headers")
 
-    def __init__(self, events: list[bytes], data_prefix: bytes) -> None:
+    def __init__(
+        self,
+        events: list[bytes],
+        data_prefix: bytes,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         self.events = events
         self.data_prefix = data_prefix
+        self.headers = headers
 
 
 Answer = JsonAnswer | SseAnswer

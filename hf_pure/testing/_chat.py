@@ -1,10 +1,9 @@
-"""OpenAI-compatible chat completions, emulated (JSON and SSE)."""
+"""OpenAI-compatible chat completions, emulated (JSON and SSE): reading the request."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 from collections.abc import Mapping
 from urllib.parse import unquote_to_bytes
 
@@ -13,7 +12,6 @@ from ._answers import (
     Answer,
     Invalid,
     JsonAnswer,
-    SseAnswer,
     error,
     opt_bool,
     opt_int,
@@ -23,32 +21,23 @@ from ._answers import (
     validation_error,
 )
 from ._catalog import ModelCard
-from ._text import VOCAB, count_words, logprob_of, pick_words, schema_example
+from ._chat_reply import (
+    CREATED,
+    EXTRA,
+    FINGERPRINT,
+    Prompt,
+    Tool,
+    build_choice,
+    message_json,
+    split_args,
+    stream_answer,
+)
+from ._text import count_words
 
 __all__ = ["CREATED", "FINGERPRINT", "chat_answer", "resolve_chat_model"]
 
-CREATED = 1_700_000_000
-FINGERPRINT = "fp_emulator_1"
-EXTRA: dict[str, object] = {"version": 1}
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 ROUTING_SUFFIXES = frozenset({"fastest", "cheapest"})
-DONE = b"data: [DONE]\n\n"
-_VOCAB_INDEX = {w: i for i, w in enumerate(VOCAB)}
-_MAX_QUOTED_WORDS = 12
-_MAX_QUOTED_CHARS = 200
-
-
-class _Prompt:
-    """What the reply is derived from."""
-
-    __slots__ = ("images", "last_role", "prompt_words", "text", "tool_text")
-
-    def __init__(self) -> None:
-        self.text = ""
-        self.images: list[int] = []
-        self.last_role = ""
-        self.tool_text = ""
-        self.prompt_words = 0
 
 
 def _image_size(url: object, where: str) -> int:
@@ -97,12 +86,12 @@ def _content(content: object, where: str) -> tuple[str, list[int]]:
     return " ".join(texts), images
 
 
-def _prompt(messages: object) -> _Prompt:
+def _prompt(messages: object) -> Prompt:
     if messages is None:
         raise Invalid("`messages` is required")
     if not isinstance(messages, list) or not messages:
         raise Invalid("`messages` must be a non-empty list")
-    prompt = _Prompt()
+    prompt = Prompt()
     for i, message in enumerate(messages):
         where = f"messages[{i}]"
         if not isinstance(message, dict):
@@ -124,19 +113,11 @@ def _prompt(messages: object) -> _Prompt:
     return prompt
 
 
-class _Tool:
-    __slots__ = ("name", "parameters")
-
-    def __init__(self, name: str, parameters: object) -> None:
-        self.name = name
-        self.parameters = parameters
-
-
-def _tools(data: dict[str, object]) -> tuple[list[_Tool], _Tool | None]:
+def _tools(data: dict[str, object]) -> tuple[list[Tool], Tool | None]:
     """The declared tools and the one to call (None: answer with text)."""
     raw = data.get("tools")
     if raw is None:
-        tools: list[_Tool] = []
+        tools: list[Tool] = []
     else:
         if not isinstance(raw, list):
             raise Invalid("`tools` must be a list")
@@ -152,7 +133,7 @@ def _tools(data: dict[str, object]) -> tuple[list[_Tool], _Tool | None]:
             name = function.get("name")
             if not isinstance(name, str) or not name:
                 raise Invalid(f"tools[{i}].function.name must be a non-empty string")
-            tools.append(_Tool(name, function.get("parameters")))
+            tools.append(Tool(name, function.get("parameters")))
     choice = data.get("tool_choice")
     if choice is None or choice in ("auto", "required"):
         return tools, (tools[0] if tools else None)
@@ -168,11 +149,32 @@ def _tools(data: dict[str, object]) -> tuple[list[_Tool], _Tool | None]:
     raise Invalid("`tool_choice` must be 'none', 'auto', 'required' or a function object")
 
 
-def _response_format(data: dict[str, object]) -> tuple[str, object]:
+#: TGI's grammar types (``{"type": ..., "value": ...}``); the emulator answers the JSON ones.
+GRAMMAR_TYPES = frozenset({"json", "json_object", "regex"})
+OPENAI_FORMATS = frozenset({"text", "json_object", "json_schema"})
+
+
+def _response_format(data: dict[str, object], *, grammar: bool) -> tuple[str, object]:
+    """What to answer in: ("text", None), ("json_object", None) or ("json_schema", schema).
+
+    ``grammar``: the hf-inference route, which takes TGI's grammar form
+    ``{"type": "json_object", "value": <schema>}`` and refuses the OpenAI form; the other
+    routes take the OpenAI form ``{"type": "json_schema", "json_schema": {"name", "schema"}}``
+    and refuse the grammar form (WIRE.md).
+    """
     raw = data.get("response_format")
     if raw is None:
         return "text", None
-    if not isinstance(raw, dict) or raw.get("type") not in ("text", "json_object", "json_schema"):
+    if not isinstance(raw, dict):
+        raise Invalid("`response_format` must be an object")
+    if grammar:
+        return _grammar(raw)
+    if "value" in raw:
+        raise Invalid(
+            "`response_format.value` is TGI's grammar form, taken by the hf-inference route; "
+            'this route takes {"type": "json_schema", "json_schema": {"name", "schema"}}'
+        )
+    if raw.get("type") not in OPENAI_FORMATS:
         raise Invalid("`response_format.type` must be 'text', 'json_object' or 'json_schema'")
     kind = str(raw["type"])
     if kind == "json_schema":
@@ -182,12 +184,43 @@ def _response_format(data: dict[str, object]) -> tuple[str, object]:
     return kind, None
 
 
+def _grammar(raw: dict[str, object]) -> tuple[str, object]:
+    kind = raw.get("type")
+    if kind not in GRAMMAR_TYPES:
+        raise Invalid(
+            f"`response_format`: unknown grammar type {kind!r}, expected `json`, "
+            "`json_object` or `regex` (this route takes TGI's grammar form "
+            '{"type": "json_object", "value": <JSON schema>})'
+        )
+    if "value" not in raw:
+        raise Invalid(
+            "`response_format`: missing field `value` (this route takes TGI's grammar form "
+            '{"type": "json_object", "value": <JSON schema>})'
+        )
+    value = raw["value"]
+    if kind == "regex":
+        raise Invalid("`response_format`: regex grammars are not emulated")
+    if not isinstance(value, dict):
+        raise Invalid("`response_format.value` must be a JSON schema (an object)")
+    return "json_schema", value
+
+
 def resolve_chat_model(
     models: Mapping[str, ModelCard], model: str, path_provider: str | None
 ) -> ModelCard | JsonAnswer:
     """The card for a ``repo[:provider]`` string, or the 404/400 answer."""
     repo, _, suffix = model.partition(":")
     card = models.get(repo)
+    if card is None and path_provider:  # a provider's route also takes the provider's own id
+        card = next(
+            (
+                c
+                for c in models.values()
+                if (m := c.mapping(path_provider)) is not None and m.provider_id == model
+            ),
+            None,
+        )
+        suffix = "" if card is not None else suffix
     if card is None:
         return error(404, f"Model {repo} does not exist")
     if not card.is_chat:
@@ -207,129 +240,6 @@ def resolve_chat_model(
     return card
 
 
-def _pieces(words: list[str]) -> list[str]:
-    """Streamed pieces: every word followed by a space, except the last."""
-    if not words:
-        return []
-    pieces = [w + " " for w in words]
-    pieces[-1] = words[-1]
-    return pieces
-
-
-def _cut_at_stop(pieces: list[str], stops: tuple[str, ...]) -> tuple[list[str], bool]:
-    text = "".join(pieces)
-    cut = min((i for i in (text.find(s) for s in stops) if i >= 0), default=-1)
-    if cut < 0:
-        return pieces, False
-    out: list[str] = []
-    used = 0
-    for piece in pieces:
-        if used + len(piece) >= cut:
-            if cut > used:
-                out.append(piece[: cut - used])
-            break
-        out.append(piece)
-        used += len(piece)
-    return out, True
-
-
-def _split_json(text: str) -> list[str]:
-    """A JSON text in pieces, each ending after a space (at least one piece)."""
-    parts = text.split(" ")
-    return [p + " " for p in parts[:-1]] + [parts[-1]]
-
-
-def _split_args(args: str) -> list[str]:
-    """Tool-call arguments in 2 or 3 pieces."""
-    if len(args) < 3:
-        return [args[:1], args[1:]]
-    third = len(args) // 3
-    return [args[:third], args[third : 2 * third], args[2 * third :]]
-
-
-class _Choice:
-    __slots__ = ("finish", "pieces", "tool_args", "tool_id", "tool_name")
-
-    def __init__(self) -> None:
-        self.pieces: list[str] = []
-        self.finish = "stop"
-        self.tool_name = ""
-        self.tool_id = ""
-        self.tool_args = ""
-
-
-def _choice(
-    *,
-    index: int,
-    prompt: _Prompt,
-    key: bytes,
-    tool: _Tool | None,
-    limit: int | None,
-    stops: tuple[str, ...],
-    fmt: tuple[str, object],
-    reply_tokens: int,
-) -> _Choice:
-    out = _Choice()
-    choice_key = key + index.to_bytes(2, "little")
-    if tool is not None and prompt.last_role != "tool":
-        params = tool.parameters
-        args = schema_example(params) if isinstance(params, dict) else {}
-        out.tool_name = tool.name
-        out.tool_args = orjson.dumps(args if isinstance(args, dict) else {}).decode()
-        digest = hashlib.blake2b(choice_key + tool.name.encode(), digest_size=12).hexdigest()
-        out.tool_id = f"call_{digest}"
-        out.finish = "tool_calls"
-        return out
-    if prompt.last_role == "tool":
-        quoted = prompt.tool_text[:_MAX_QUOTED_CHARS].split()[:_MAX_QUOTED_WORDS]
-        words = ["The", "tool", "returned:", *(quoted or ["nothing"])]
-    else:
-        words = []
-        for size in prompt.images:
-            words += ["[image", f"{size}", "bytes]"] if size >= 0 else ["[image", "url]"]
-        fill = max(reply_tokens - len(words), 0)
-        words += [VOCAB[i] for i in pick_words(choice_key, fill)]
-    if limit is not None and limit < len(words):
-        words = words[:limit]
-        out.finish = "length"
-    pieces = _pieces(words)
-    if stops:
-        pieces, stopped = _cut_at_stop(pieces, stops)
-        if stopped:
-            out.finish = "stop"
-    kind, schema = fmt
-    if kind == "json_object":
-        pieces = _split_json(orjson.dumps({"answer": "".join(pieces)}).decode())
-    elif kind == "json_schema":
-        value = schema_example(schema) if isinstance(schema, dict) else {}
-        pieces = _split_json(orjson.dumps(value).decode())
-    out.pieces = pieces
-    return out
-
-
-def _logprobs(pieces: list[str], top: int) -> list[dict[str, object]]:
-    entries: list[dict[str, object]] = []
-    for piece in pieces:
-        index = _VOCAB_INDEX.get(piece.strip(), 7)
-        alternatives = [
-            {
-                "token": VOCAB[(index + k) % 256],
-                "logprob": logprob_of(index + k) - 1.0,
-                "bytes": list(VOCAB[(index + k) % 256].encode()),
-            }
-            for k in range(1, top + 1)
-        ]
-        entries.append(
-            {
-                "token": piece,
-                "logprob": logprob_of(index),
-                "bytes": list(piece.encode()),
-                "top_logprobs": alternatives,
-            }
-        )
-    return entries
-
-
 def chat_answer(
     body: bytes,
     *,
@@ -338,10 +248,15 @@ def chat_answer(
     path_provider: str | None,
     reply_id: str,
     reply_tokens: int,
+    grammar: bool = False,
+    allow_stream: bool = True,
 ) -> Answer:
+    """The answer to a chat request. ``grammar``: the route takes TGI's grammar form of
+    ``response_format``; ``allow_stream=False`` answers a streaming request with JSON."""
     data = parse_object(body)
     if isinstance(data, JsonAnswer):
         return data
+    provider = path_provider
     if path_model is None:
         model = data.get("model")
         if not isinstance(model, str) or not model:
@@ -350,6 +265,9 @@ def chat_answer(
         if isinstance(resolved, JsonAnswer):
             return resolved
         card = resolved
+        suffix = model.partition(":")[2]
+        if provider is None and suffix not in ROUTING_SUFFIXES:
+            provider = suffix or None
     else:
         card = path_model
     try:
@@ -366,19 +284,19 @@ def chat_answer(
         stops = opt_stops(data, "stop")
         want_logprobs = bool(opt_bool(data, "logprobs"))
         top = opt_int(data, "top_logprobs", 0, 20) or 0
-        stream = bool(opt_bool(data, "stream"))
+        stream = bool(opt_bool(data, "stream")) and allow_stream
         options = data.get("stream_options")
         if options is not None and not isinstance(options, dict):
             raise Invalid("`stream_options` must be an object")
         include_usage = bool(options.get("include_usage")) if options else False
         _, tool = _tools(data)
-        fmt = _response_format(data)
+        fmt = _response_format(data, grammar=grammar)
     except Invalid as exc:
         return validation_error(exc.message)
 
     key = f"{prompt.text}\x00{prompt.tool_text}\x00{seed}\x00".encode()
     choices = [
-        _choice(
+        build_choice(
             index=i,
             prompt=prompt,
             key=key,
@@ -391,7 +309,7 @@ def chat_answer(
         for i in range(n)
     ]
     completion = sum(
-        len(c.pieces) if not c.tool_name else 1 + len(_split_args(c.tool_args)) for c in choices
+        len(c.pieces) if not c.tool_name else 1 + len(split_args(c.tool_args)) for c in choices
     )
     usage = {
         "prompt_tokens": prompt.prompt_words,
@@ -399,7 +317,7 @@ def chat_answer(
         "total_tokens": prompt.prompt_words + completion,
     }
     if stream:
-        return _stream(
+        return stream_answer(
             model=card.id,
             reply_id=reply_id,
             choices=choices,
@@ -407,6 +325,7 @@ def chat_answer(
             include_usage=include_usage,
             want_logprobs=want_logprobs,
             top=top,
+            shape=provider or "",
         )
     reply = {
         "id": reply_id,
@@ -414,127 +333,8 @@ def chat_answer(
         "created": CREATED,
         "model": card.id,
         "system_fingerprint": FINGERPRINT,
-        "choices": [_message(i, c, want_logprobs, top) for i, c in enumerate(choices)],
+        "choices": [message_json(i, c, want_logprobs, top) for i, c in enumerate(choices)],
         "usage": usage,
-        "x_emulator": EXTRA,
+        "x_emulator": dict(EXTRA),
     }
     return JsonAnswer(200, orjson.dumps(reply))
-
-
-def _message(index: int, choice: _Choice, want_logprobs: bool, top: int) -> dict[str, object]:
-    message: dict[str, object]
-    if choice.tool_name:
-        message = {
-            "role": "assistant",
-            "content": None,
-            "tool_calls": [
-                {
-                    "id": choice.tool_id,
-                    "type": "function",
-                    "function": {"name": choice.tool_name, "arguments": choice.tool_args},
-                }
-            ],
-        }
-        logprobs: object = None
-    else:
-        message = {"role": "assistant", "content": "".join(choice.pieces)}
-        logprobs = {"content": _logprobs(choice.pieces, top)} if want_logprobs else None
-    return {
-        "index": index,
-        "message": message,
-        "logprobs": logprobs,
-        "finish_reason": choice.finish,
-    }
-
-
-def _stream(
-    *,
-    model: str,
-    reply_id: str,
-    choices: list[_Choice],
-    usage: dict[str, int],
-    include_usage: bool,
-    want_logprobs: bool,
-    top: int,
-) -> SseAnswer:
-    head = (
-        b'data: {"id":'
-        + orjson.dumps(reply_id)
-        + b',"object":"chat.completion.chunk","created":'
-        + str(CREATED).encode()
-        + b',"model":'
-        + orjson.dumps(model)
-        + b',"system_fingerprint":'
-        + orjson.dumps(FINGERPRINT)
-        + b',"x_emulator":'
-        + orjson.dumps(EXTRA)
-        + b',"choices":'
-    )
-
-    def event(choices_json: bytes, tail: bytes = b"") -> bytes:
-        return head + choices_json + tail + b"}\n\n"
-
-    def one(
-        index: int, delta: dict[str, object], finish: str | None, logprobs: object = None
-    ) -> bytes:
-        return event(
-            orjson.dumps(
-                [
-                    {
-                        "index": index,
-                        "delta": delta,
-                        "logprobs": logprobs,
-                        "finish_reason": finish,
-                    }
-                ]
-            )
-        )
-
-    events: list[bytes] = []
-    for i, choice in enumerate(choices):
-        if choice.tool_name:
-            events.append(
-                one(
-                    i,
-                    {
-                        "role": "assistant",
-                        "content": None,
-                        "tool_calls": [
-                            {
-                                "index": 0,
-                                "id": choice.tool_id,
-                                "type": "function",
-                                "function": {"name": choice.tool_name, "arguments": ""},
-                            }
-                        ],
-                    },
-                    None,
-                )
-            )
-            for piece in _split_args(choice.tool_args):
-                events.append(
-                    one(
-                        i,
-                        {
-                            "tool_calls": [{"index": 0, "function": {"arguments": piece}}],
-                        },
-                        None,
-                    )
-                )
-        else:
-            events.append(one(i, {"role": "assistant", "content": ""}, None))
-            if want_logprobs:
-                for piece, entry in zip(choice.pieces, _logprobs(choice.pieces, top), strict=True):
-                    events.append(one(i, {"content": piece}, None, {"content": [entry]}))
-            else:
-                # The hot path: the per-word chunk is a fixed template around the piece.
-                before = b'[{"index":' + str(i).encode() + b',"delta":{"content":'
-                after = b'},"logprobs":null,"finish_reason":null}]}\n\n'
-                events.extend(
-                    head + before + orjson.dumps(piece) + after for piece in choice.pieces
-                )
-        events.append(one(i, {}, choice.finish))
-    if include_usage:
-        events.append(event(b"[]", b',"usage":' + orjson.dumps(usage)))
-    events.append(DONE)
-    return SseAnswer(events, b"data: ")

@@ -27,6 +27,7 @@ FaultKind = Literal[
     "sse_noise",
     "sse_garbage",
     "headers",
+    "ignore_stream",
 ]
 
 JsonBody = bytes | str | Mapping[str, object] | list[object] | tuple[object, ...]
@@ -71,8 +72,8 @@ class Fault:
     """What the emulator does to one request. Build with the class methods, not directly.
 
     ``status``, ``malformed`` and ``drop`` replace the answer; the others alter the normal answer
-    (``delay``, ``headers``) or the way it is sent (``cut``, ``stall``, ``stream_error``,
-    ``sse_noise``, ``sse_garbage``).
+    (``delay``, ``headers``, ``ignore_stream``) or the way it is sent (``cut``, ``stall``,
+    ``stream_error``, ``sse_noise``, ``sse_garbage``).
     """
 
     kind: FaultKind
@@ -185,20 +186,45 @@ class Fault:
         """Answer normally, with these extra headers (they replace headers of the same name)."""
         return cls("headers", extra_headers=_header_pairs(mapping))
 
+    @classmethod
+    def ignore_stream(cls) -> Fault:
+        """Answer a streaming request with the whole JSON answer (``application/json``), as a
+        provider that ignores ``"stream": true`` does. Other requests are answered normally."""
+        return cls("ignore_stream")
 
-def _lower_pairs(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    return tuple((k.lower(), v) for k, v in pairs)
+
+#: Headers whose credentials the log never keeps.
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization"})
+REDACTED = "<redacted>"
+
+
+def _redact(value: str) -> str:
+    """``Bearer hf_...`` as ``Bearer <redacted>``: the scheme is kept, the credential is not."""
+    scheme, space, credential = value.strip().partition(" ")
+    return f"{scheme} {REDACTED}" if space and credential.strip() else REDACTED
+
+
+def _logged_pairs(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (name, _redact(v) if name in CREDENTIAL_HEADERS else v)
+        for name, v in ((k.lower(), v) for k, v in pairs)
+    )
 
 
 @attrs.frozen
 class Recorded:
-    """One request as the emulator received it (header names lower-cased)."""
+    """One request as the emulator received it (header names lower-cased).
+
+    Credentials are never kept: ``Authorization`` reads ``Bearer <redacted>``, and
+    ``authorized`` says whether it carried the emulator's token.
+    """
 
     method: str
     path: str
     query: tuple[tuple[str, str], ...]
-    headers: tuple[tuple[str, str], ...] = attrs.field(converter=_lower_pairs)
+    headers: tuple[tuple[str, str], ...] = attrs.field(converter=_logged_pairs)
     body: bytes
+    authorized: bool = False
 
     def json(self) -> object:
         """The body parsed as JSON, or None when it is empty or not JSON."""

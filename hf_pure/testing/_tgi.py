@@ -23,7 +23,8 @@ DEFAULT_MAX_NEW_TOKENS = 20
 TOKEN_ID_OFFSET = 1000
 
 
-def tgi_answer(body: bytes, *, reply_tokens: int) -> Answer:
+def tgi_answer(body: bytes, *, reply_tokens: int, allow_stream: bool = True) -> Answer:
+    """The answer to a TGI request; ``allow_stream=False`` answers ``"stream": true`` whole."""
     data = parse_object(body)
     if isinstance(data, JsonAnswer):
         return data
@@ -52,7 +53,7 @@ def tgi_answer(body: bytes, *, reply_tokens: int) -> Answer:
         full_text = bool(opt_bool(params, "return_full_text"))
         details = bool(opt_bool(params, "details"))
         opt_bool(params, "do_sample")
-        stream = bool(opt_bool(data, "stream"))
+        stream = bool(opt_bool(data, "stream")) and allow_stream
     except Invalid as exc:
         return validation_error(exc.message)
 

@@ -1,0 +1,349 @@
+"""A stream: typed chunks read from one SSE reply, then the whole answer.
+
+Made by :meth:`hf_pure.shell.runner.Runner.stream`; it sends nothing until it is first read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Final, Generic, TypeVar
+
+import aiohttp
+from returns.result import Failure, Result, Success
+
+from hf_pure.core import sse
+from hf_pure.core.errors import HfError, StreamInterrupted
+from hf_pure.core.http import RawReply
+from hf_pure.core.request import Broken, Done, StreamingRequest, conclude, decode_reply
+from hf_pure.shell.transport import RUNNER_CLOSED, transport_error
+
+if TYPE_CHECKING:
+    from hf_pure.shell.runner import Runner
+
+T = TypeVar("T")
+C = TypeVar("C")
+
+_DRAIN_LIMIT: Final = 1 << 16  # bytes read after the end of a stream so the connection is reused
+
+#: Why a stream read after its runner was closed ends interrupted.
+CLOSED_BEFORE_END: Final = f"{RUNNER_CLOSED} before the stream was read to its end"
+
+#: The usage error of a second task reading a stream while another one waits for data.
+TWO_READERS: Final = (
+    "another task is already reading this stream: a stream has one reader "
+    "(read it in one task and share stream.result or its chunks, or make one stream per task)"
+)
+
+
+class Stream(Generic[C, T]):
+    """Typed chunks as they arrive, then the whole answer in :attr:`result`.
+
+        stream = runner.stream(request)
+        async for chunk in stream:
+            print(chunk.text, end="")
+        match stream.result:
+            case Success(answer): ...
+            case Failure(hf.StreamInterrupted(received=text)): ...
+
+    Iteration never raises for the network or the server: it just ends, and ``result`` says
+    how. A server that ignores ``stream`` and sends the whole answer gives it as one chunk.
+    Leaving an ``async with`` block, ``aclose()``, breaking out of the loop and dropping the
+    stream, or cancelling the task all release the connection. A stream has one reader: a
+    second task asking for a chunk while the first waits for data gets a ``RuntimeError``.
+    """
+
+    __slots__ = (
+        "_base_url",
+        "_chunks",
+        "_codec",
+        "_complete",
+        "_ended",
+        "_outcome",
+        "_pos",
+        "_reading",
+        "_received",
+        "_request",
+        "_request_id",
+        "_resp",
+        "_runner",
+        "_sent",
+        "_started",
+        "_tail",
+    )
+
+    def __init__(
+        self, runner: Runner, request: StreamingRequest[T, C], base_url: str | None
+    ) -> None:
+        self._runner = runner
+        self._request = request
+        self._codec = request.codec
+        self._base_url = base_url
+        self._resp: aiohttp.ClientResponse | None = None
+        self._chunks: list[C] = []
+        self._pos = 0  # chunks before this index have been handed out
+        self._tail = b""
+        self._sent = 0  # bytes of the request body, once sent
+        self._received = 0  # bytes of the reply body read so far
+        self._request_id: str | None = None
+        self._started = False
+        self._reading = False  # a task is waiting in _fill
+        self._ended = False
+        self._complete = False  # ended whole: the answer is assembled when first asked for
+        self._outcome: Result[T, HfError] | None = None
+
+    # -- public ------------------------------------------------------------------------------
+
+    @property
+    def chunks(self) -> tuple[C, ...]:
+        """Every chunk received so far."""
+        return tuple(self._chunks)
+
+    @property
+    def done(self) -> bool:
+        return self._ended
+
+    @property
+    def bytes_sent(self) -> int:
+        """The size of the request body (0 until it is sent)."""
+        return self._sent
+
+    @property
+    def bytes_received(self) -> int:
+        """The bytes of the reply body read so far (what the metrics count)."""
+        return self._received
+
+    @property
+    def result(self) -> Result[T, HfError]:
+        """The outcome: the assembled answer, or the error that ended the stream. Before the
+        end it is a ``StreamInterrupted`` saying the stream was not read to its end."""
+        if self._outcome is None:
+            if self._complete:
+                self._outcome = conclude(
+                    self._codec,
+                    self._chunks,
+                    complete=True,
+                    reason="",
+                    request_id=self._request_id,
+                )
+            else:
+                return Failure(
+                    StreamInterrupted(
+                        self._codec.text(self._chunks),
+                        len(self._chunks),
+                        "the stream was not read to its end (iterate it or await collect())",
+                        self._request_id,
+                    )
+                )
+        return self._outcome
+
+    async def collect(self) -> Result[T, HfError]:
+        """Read the rest of the stream and return :attr:`result`."""
+        async for _ in self:
+            pass
+        return self.result
+
+    async def aclose(self) -> None:
+        """Stop reading and release the connection; an unfinished stream ends interrupted."""
+        if not self._ended:
+            self._interrupted("closed by the caller before the end")
+        self._release(close=True)
+
+    async def __aenter__(self) -> Stream[C, T]:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> Stream[C, T]:
+        return self
+
+    async def __anext__(self) -> C:
+        chunks = self._chunks
+        pos = self._pos
+        if pos < len(chunks):  # chunks already read, not yet handed out
+            self._pos = pos + 1
+            return chunks[pos]
+        if self._ended:
+            raise StopAsyncIteration
+        if self._reading:
+            raise RuntimeError(TWO_READERS)
+        return await self._fill()
+
+    def __del__(self) -> None:
+        resp = self._resp
+        if resp is not None and not resp.closed:
+            resp.close()
+
+    # -- endings -----------------------------------------------------------------------------
+
+    def _end(self, outcome: Result[T, HfError]) -> None:
+        if isinstance(outcome, Failure):
+            outcome = Failure(self._runner._fail(outcome.failure()))
+        self._outcome = outcome
+        self._ended = True
+
+    def _end_complete(self) -> None:
+        self._complete = True
+        self._ended = True
+
+    def _interrupted(self, reason: str) -> None:
+        self._end(
+            conclude(
+                self._codec,
+                self._chunks,
+                complete=False,
+                reason=reason,
+                request_id=self._request_id,
+            )
+        )
+
+    # -- machinery ---------------------------------------------------------------------------
+
+    def _release(self, *, close: bool = False) -> None:
+        resp = self._resp
+        if resp is not None:
+            self._resp = None
+            if close:
+                resp.close()
+            else:
+                resp.release()
+
+    async def _open(self) -> bool:
+        """Send the request; False when the stream ended before any event."""
+        self._started = True
+        runner = self._runner
+        problem = self._request.check(runner._config.limits) or runner._token_problem
+        if problem is not None:
+            self._end(Failure(problem))
+            return False
+        if runner._session.closed:
+            self._interrupted(CLOSED_BEFORE_END)
+            return False
+        call = self._request.to_stream_call()
+        url = call.url(self._base_url or runner._config.base_url(call.base))
+        try:
+            resp = await runner._session.request(
+                call.method,
+                url,
+                data=call.body,
+                headers=runner._headers_for(call),
+                timeout=runner._timeout_for(call),
+                raise_for_status=False,  # a borrowed session's own setting would hide statuses
+            )
+        except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
+            self._end(Failure(transport_error(exc, runner._config, call.timeout)))
+            return False
+        self._resp = resp
+        self._sent = len(call.body) if call.body is not None else 0
+        self._request_id = resp.headers.get("x-request-id")
+        if resp.status >= 300 or resp.content_type != "text/event-stream":
+            try:
+                body = await resp.read()
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                self._release(close=True)
+                self._end(Failure(transport_error(exc, runner._config, call.timeout)))
+                return False
+            self._received += len(body)
+            self._release()
+            # a status error, or a server that ignored "stream" and sent the whole answer
+            reply = RawReply(resp.status, resp.headers, body, time.time())
+            outcome = decode_reply(self._request, reply)
+            if isinstance(outcome, Success):  # the whole answer, handed out as one chunk
+                self._chunks.append(self._codec.as_chunk(outcome.unwrap()))
+            self._end(outcome)
+            return False
+        return True
+
+    def _take(self, events: Sequence[bytes | sse.SseEvent]) -> None:
+        """Add the chunks of ``events``; end the stream when one of them says so."""
+        chunks, ending = self._codec.events(events, self._request_id)
+        self._chunks += chunks
+        if ending is None:
+            return
+        if isinstance(ending, Done):
+            self._end_complete()
+        elif isinstance(ending, Broken):
+            self._interrupted(ending.reason)
+        else:
+            self._end(Failure(ending))
+
+    async def _drain(self) -> None:
+        """Read what follows the end of the stream so the connection can be reused."""
+        resp = self._resp
+        if resp is None:
+            return
+        try:
+            seen = 0
+            while seen <= _DRAIN_LIMIT:
+                data = await resp.content.readany()
+                if not data:
+                    self._release()
+                    return
+                seen += len(data)
+        except (TimeoutError, aiohttp.ClientError, OSError, RuntimeError):
+            pass
+        self._release(close=True)
+
+    def _broke(self, exc: BaseException) -> None:
+        """End the stream after a read raised ``exc``."""
+        self._release(close=True)
+        if self._ended:  # closed meanwhile (aclose() from another task): keep that ending
+            return
+        if self._runner._session.closed:
+            self._interrupted(CLOSED_BEFORE_END)
+        elif isinstance(exc, RuntimeError):  # aiohttp: the connection is gone
+            self._interrupted(f"the connection was closed ({exc})")
+        else:
+            self._interrupted(transport_error(exc, self._runner._config, None).message)
+
+    async def _fill(self) -> C:
+        """Read until there is a chunk to hand out or the stream has ended."""
+        self._reading = True
+        try:
+            if not self._started and not await self._open():
+                if self._chunks:  # the whole answer came as one reply
+                    self._pos = 1
+                    return self._chunks[0]
+                raise StopAsyncIteration
+            resp = self._resp
+            if resp is None:  # closed by another task while the request was sent
+                raise StopAsyncIteration
+            content = resp.content
+            while True:
+                try:
+                    data = await content.readany()
+                except (TimeoutError, aiohttp.ClientError, OSError, RuntimeError) as exc:
+                    self._broke(exc)
+                    raise StopAsyncIteration from None
+                if data:
+                    self._received += len(data)
+                    self._tail, items = sse.feed_lean(self._tail, data)
+                    self._take(items)
+                else:  # the body ended
+                    events, self._tail = sse.flush(self._tail), b""
+                    self._take(events)
+                    if not self._ended:
+                        if self._chunks and self._codec.final(self._chunks[-1]):
+                            self._end_complete()
+                        else:
+                            self._interrupted("the body ended before the end of the stream")
+                if self._ended:
+                    await self._drain()
+                pos = self._pos
+                if pos < len(self._chunks):
+                    self._pos = pos + 1
+                    return self._chunks[pos]
+                if self._ended:
+                    raise StopAsyncIteration
+        except asyncio.CancelledError:
+            self._release(close=True)
+            if not self._ended:
+                self._interrupted("cancelled")
+            raise
+        finally:
+            self._reading = False
