@@ -42,7 +42,9 @@ from hf_pure.reliability.cache import (
 @attrs.define
 class Model:
     """The obviously-correct cache: an OrderedDict (oldest first) of key -> (value, expires_at)
-    and four counters. Nothing clever, and O(n) where it likes."""
+    and four counters. Nothing clever, and O(n) where it likes. Written from the rule: a put
+    that leaves more than ``capacity`` entries drops every expired entry, then the least
+    recently used live ones until ``capacity`` is met."""
 
     capacity: int
     ttl: float
@@ -77,12 +79,15 @@ class Model:
             return
         self.items[key] = (value, min(now + ttl, FOREVER))
         self.items.move_to_end(key)
-        while len(self.items) > self.capacity:
-            _, (_, expires_at) = self.items.popitem(last=False)
-            if now >= expires_at:
+        # Room is made by the expired entries first, all of them (as cachetools does) ...
+        if len(self.items) > self.capacity:
+            for k in [k for k, (_, expires_at) in self.items.items() if now >= expires_at]:
+                del self.items[k]
                 self.expirations += 1
-            else:
-                self.evictions += 1
+        # ... then by the least recently used live ones.
+        while len(self.items) > self.capacity:
+            self.items.popitem(last=False)
+            self.evictions += 1
 
     def delete(self, key: Any) -> None:
         self.items.pop(key, None)
@@ -230,6 +235,41 @@ def test_lru_eviction_respects_gets() -> None:
     state = cache_put(config, state, "c", 3, 3.0)  # so b goes
     assert cache_keys(state) == ("a", "c")
     assert state.stats == CacheStats(hits=1, evictions=1)
+
+
+def test_an_expired_entry_makes_room_before_a_live_one_is_evicted() -> None:
+    # The issue's reproduction: only 1 has expired at 11 (put at 0, ttl 10), and 1 is the
+    # most recently used; 2 (put at 5, live until 15) must survive the put of 3.
+    config = CacheConfig(capacity=2, ttl=10.0)
+    state = cache_put(config, cache_empty(), 1, "one", 0.0)
+    state = cache_put(config, state, 2, "two", 5.0)
+    state, got = cache_get(config, state, 1, 6.0)
+    assert got == "one"
+    state = cache_put(config, state, 3, "three", 11.0)
+    state, got = cache_get(config, state, 2, 11.0)
+    assert got == "two"
+    assert cache_keys(state) == (3, 2)
+    assert state.stats == CacheStats(hits=2, expirations=1)
+
+
+def test_every_expired_entry_goes_before_the_least_recent_live_one() -> None:
+    # Per-put TTLs: expiry order is not put order. Three expired entries (b, d, c in expiry
+    # order) all go at the put that needs room; a (the least recent, live) stays.
+    config = CacheConfig(capacity=4, ttl=100.0)
+    state = cache_put(config, cache_empty(), "a", 1, 0.0)
+    state = cache_put(config, state, "b", 2, 0.0, ttl=3.0)
+    state = cache_put(config, state, "c", 3, 0.0, ttl=5.0)
+    state = cache_put(config, state, "d", 4, 0.0, ttl=4.0)
+    state = cache_put(config, state, "e", 5, 6.0)
+    assert cache_keys(state) == ("a", "e")
+    assert state.stats == CacheStats(expirations=3)
+    assert cache_problem(state) is None
+    # with nothing expired, the least recently used live entry goes
+    state = cache_put(config, state, "f", 6, 7.0)
+    state = cache_put(config, state, "g", 7, 7.0)
+    state = cache_put(config, state, "h", 8, 7.0)
+    assert cache_keys(state) == ("e", "f", "g", "h")
+    assert state.stats == CacheStats(evictions=1, expirations=3)
 
 
 def test_replacing_does_not_evict_and_refreshes_recency_and_expiry() -> None:
@@ -593,6 +633,8 @@ class CacheMachine(RuleBasedStateMachine):
         if not self.shrunk_since_put:
             assert cache_size(self.state) <= self.config.capacity
         assert cache_problem(self.state) is None
+        # the expiry heap's stale pairs stay bounded (it is rebuilt past twice the entries)
+        assert len(self.state.expiry) <= 2 * cache_size(self.state) + 64 + 1
 
     @invariant()
     def saved_versions_unchanged(self) -> None:
