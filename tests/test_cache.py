@@ -35,6 +35,7 @@ from hf_pure.reliability.cache import (
     cache_put,
     cache_size,
 )
+from hf_pure.reliability.expiry import expiry_size
 
 # --------------------------------------------------------------------------- reference model
 
@@ -375,11 +376,23 @@ def test_cache_problem_finds_inconsistent_states() -> None:
     short_chunk = msgspec.structs.replace(good, order=immutables.Map({7: ("a",)}))
     low_above = msgspec.structs.replace(good, low=1)
     tick_behind = msgspec.structs.replace(good, tick=1, head=("a",))
-    entry_ahead = msgspec.structs.replace(good, entries=good.entries.set("a", (1, 300.0, 5, "a")))
+    entry_ahead = msgspec.structs.replace(
+        good, entries=good.entries.set("a", (1, 300.0, 5, "a", 0))
+    )
     low_past_tick = msgspec.structs.replace(good, low=5)
-    nan_expiry = msgspec.structs.replace(good, entries=good.entries.set("a", (1, math.nan, 0, "a")))
+    nan_expiry = msgspec.structs.replace(
+        good, entries=good.entries.set("a", (1, math.nan, 0, "a", 0))
+    )
     negative = msgspec.structs.replace(good, hits=-1)
-    other_key = msgspec.structs.replace(good, entries=good.entries.set("a", (1, 10.0, 0, "b")))
+    other_key = msgspec.structs.replace(good, entries=good.entries.set("a", (1, 10.0, 0, "b", 0)))
+    late_expiry = msgspec.structs.replace(
+        good, entries=good.entries.set("a", (1, 900.0, 0, "a", 0))
+    )
+    expiry = msgspec.structs.replace(good.expiry, head=("b", "b"))
+    lost_expiry = msgspec.structs.replace(good, expiry=expiry)
+    heap_lacks = msgspec.structs.replace(
+        good, entries=good.entries.set("a", (1, 300.0, 0, "a", -1))
+    )
     short_entry = msgspec.structs.replace(good, entries=good.entries.set("a", (1, 10.0, 0)))  # type: ignore[arg-type]
     for bad, words in [
         (lost_slot, "newest chunk holds 1 keys"),
@@ -391,7 +404,10 @@ def test_cache_problem_finds_inconsistent_states() -> None:
         (low_past_tick, "watermarks"),
         (nan_expiry, "NaN"),
         (negative, "negative"),
-        (other_key, "is not (value, expires_at, tick, 'a')"),
+        (other_key, "is not (value, expires_at, tick, 'a', put)"),
+        (late_expiry, "out of expiry order"),
+        (lost_expiry, "expiry slot 0, which the log does not map"),
+        (heap_lacks, "which the heap lacks"),
         (short_entry, "is not (value"),
     ]:
         problem = cache_problem(bad)
@@ -437,7 +453,7 @@ def test_state_from_bad_plain_data_is_a_failure() -> None:
     plain = to_plain(cache_put(CFG, cache_empty(), "a", 1, 0.0))
     for bad, words in [
         ({**plain, "extra": 1}, "unknown field(s) extra"),
-        ({**plain, "entries": [["a", ["not an int", 1.0, 0, "a"]]]}, "CacheState.entries"),
+        ({**plain, "entries": [["a", ["not an int", 1.0, 0, "a", 0]]]}, "CacheState.entries"),
         ({k: v for k, v in plain.items() if k != "tick"}, "missing field tick"),
         ([1, 2], "expected an object for CacheState"),
     ]:
@@ -633,8 +649,8 @@ class CacheMachine(RuleBasedStateMachine):
         if not self.shrunk_since_put:
             assert cache_size(self.state) <= self.config.capacity
         assert cache_problem(self.state) is None
-        # the expiry heap's stale pairs stay bounded (it is rebuilt past twice the entries)
-        assert len(self.state.expiry) <= 2 * cache_size(self.state) + 64 + 1
+        # the expiry index's stale slots stay bounded (rebuilt past twice the entries)
+        assert expiry_size(self.state.expiry) <= 2 * cache_size(self.state) + 64 + 1
 
     @invariant()
     def saved_versions_unchanged(self) -> None:
@@ -693,8 +709,10 @@ def test_long_runs_across_chunks_and_compactions_match_the_model(seed: int) -> N
             state, got = cache_get(config, state, key, now)
             assert got == model.get(key, now)
         elif roll < 0.95:
-            state = cache_put(config, state, key, step, now)
-            model.put(key, step, now, None)
+            # odd seeds mix in per-put TTLs, so expiry order is not put order (the heap)
+            ttl = rng.uniform(1.0, 800.0) if seed % 2 and rng.random() < 0.3 else None
+            state = cache_put(config, state, key, step, now, ttl)
+            model.put(key, step, now, ttl)
         else:
             state = cache_delete(state, key)
             model.delete(key)

@@ -13,8 +13,9 @@ is expired once ``now >= expires_at`` (so it is served during ``[put time, put t
 
 Structure (all persistent, so an old state stays valid and unchanged forever)::
 
-    entries : Map[key, (value, expires_at, tick, key)]   the cached values (the key again:
-                                                     the very object the map holds)
+    entries : Map[key, (value, expires_at, tick,      the cached values (the key again:
+                       key, put)]                    the very object the map holds; ``put``:
+                                                     where ``expiry`` keeps its expiry)
     order   : Map[chunk, (key, ... 32 keys)]         recency, 32 ticks per chunk: tick ``t``
                                                      is slot ``t % 32`` of chunk ``t // 32``;
                                                      a smaller tick is older (a slot whose
@@ -24,9 +25,9 @@ Structure (all persistent, so an old state stays valid and unchanged forever)::
                                                      tick - 1`` (it joins ``order`` when full)
     tick    : int                                    the next tick to hand out (only grows)
     low     : int                                    no live tick is below it (only grows)
-    expiry  : Map[int, (expires_at, key)]            a binary min-heap of every entry's
-                                                     expiry (and stale pairs): see
-                                                     ``hf_pure.reliability.expiry``
+    expiry  : Expiry                                 every entry's expiry: a log in put
+                                                     order while that is expiry order, else
+                                                     a heap (see ``reliability.expiry``)
     hits, misses, evictions, expirations    the counters (``stats`` gives them as one value)
 
 Each put and each get-hit stamps its entry with a fresh tick and appends its key to ``head``;
@@ -50,11 +51,12 @@ entry per tick. ``immutables.Map`` is a HAMT, so every ``set``/``delete``/``get`
 O(log32 n) and shares all untouched nodes with the previous version: no transition copies a
 whole map but the occasional compaction below.
 
-Expired entries are found without a scan: the expiry heap's top pair is the earliest expiry
-held, so a put over capacity pops pairs while the top one has expired (a pair whose entry has
-moved on is stale and only dropped). A push costs one map write when expiries come in order
-(one default TTL, a clock moving forward), O(log n) writes otherwise; once the pairs outnumber
-twice the entries (plus the slack), the heap is rebuilt from the entries: amortised O(log n).
+Expired entries are found without a scan: the expiry index's first pair is the earliest
+expiry held, so a put over capacity drops pairs while the first one has expired (a pair whose
+entry has moved on is stale and only dropped). A put appends one pair, a tuple append when
+expiries come in order (one default TTL, a clock moving forward), O(log n) map writes
+otherwise; once the pairs outnumber twice the entries (plus the slack), the index is rebuilt
+from the entries.
 
 Stale slots are bounded: once the ticks between ``low`` and ``tick`` outnumber twice the
 entries (plus a slack of 64), the live entries are renumbered, oldest first, from the next
@@ -111,12 +113,21 @@ import immutables
 from hf_pure.core.checks import positive_int, positive_seconds
 from hf_pure.core.state import State
 from hf_pure.core.value import Value
-from hf_pure.reliability.expiry import Heap, expiry_of, heap_pop, heap_problem, heap_push
+from hf_pure.reliability.expiry import EMPTY as _NO_EXPIRY
+from hf_pure.reliability.expiry import (
+    Expiry,
+    expiry_drop,
+    expiry_problem,
+    expiry_push,
+    expiry_rebuilt,
+    expiry_size,
+)
 from hf_pure.reliability.recency import (
     _CHUNK,
     _EXPIRES,
     _KEY,
     _MASK,
+    _PUT,
     _SHIFT,
     _SLACK,
     _TICK,
@@ -163,7 +174,7 @@ class CacheState(State, Generic[K, V], frozen=True):
     head: tuple[K, ...]
     tick: int
     low: int
-    expiry: Heap[K]
+    expiry: Expiry[K]
     hits: int = 0
     misses: int = 0
     evictions: int = 0
@@ -185,7 +196,7 @@ class Miss(enum.Enum):
 MISS: Final = Miss.MISS
 
 _EMPTY: Final[CacheState[Any, Any]] = CacheState(
-    immutables.Map(), immutables.Map(), (), 0, 0, immutables.Map()
+    immutables.Map(), immutables.Map(), (), 0, 0, _NO_EXPIRY
 )
 
 
@@ -228,7 +239,7 @@ def cache_get(
         ), value  # fmt: skip
     # The old tick's slot stays behind, stale: the eviction scan passes it when it gets there.
     key = entry[_KEY]  # the key object stored: the map and the slots then compare by identity
-    entries = s.entries.set(key, (value, entry[_EXPIRES], tick, key))
+    entries = s.entries.set(key, (value, entry[_EXPIRES], tick, key, entry[_PUT]))
     entries, order, head, tick, low = stamped(entries, s.order, s.head, tick, s.low, key)
     return CacheState(
         entries, order, head, tick, low, s.expiry, s.hits + 1, s.misses, s.evictions,
@@ -263,30 +274,24 @@ def cache_put(
         return cache_delete(state, key)
     tick = state.tick
     before = state.entries
-    entries = before.set(key, (value, expires_at, tick, key))
+    expiry, put = expiry_push(state.expiry, expires_at, key)
+    entries = before.set(key, (value, expires_at, tick, key, put))
     if len(entries) == len(before):  # a replacement (its old slot goes stale): the map kept
-        entries = before.delete(key).set(key, (value, expires_at, tick, key))  # the old key
+        entries = before.delete(key).set(key, (value, expires_at, tick, key, put))  # the old key
     entries, order, head, tick, low = stamped(
         entries, state.order, state.head, tick, state.low, key
     )
-    expiry = heap_push(state.expiry, expires_at, key)
     capacity = config.capacity
     if len(entries) <= capacity:
-        if len(expiry) > 2 * len(entries) + _SLACK:  # too many stale pairs: rebuild
-            expiry = _expiry(entries)
+        if expiry_size(expiry) > 2 * len(entries) + _SLACK:  # too many stale slots: rebuild
+            expiry, entries = expiry_rebuilt(entries)
         return CacheState(
             entries, order, head, tick, low, expiry, state.hits, state.misses, state.evictions,
             state.expirations,
         )  # fmt: skip
-    # Over capacity. First every expired entry goes, earliest expiry first (the heap's top;
-    # a stale pair, whose entry has moved on, is only dropped).
-    expirations = state.expirations
-    while expiry and now >= (top := expiry[0])[0]:
-        expiry = heap_pop(expiry)
-        held = entries.get(top[1])
-        if held is not None and held[_EXPIRES] == top[0]:
-            entries = entries.delete(held[_KEY])
-            expirations += 1
+    # Over capacity. First every expired entry goes, earliest expiry first.
+    expiry, entries, gone = expiry_drop(expiry, entries, now)
+    expirations = state.expirations + gone
     # Then least recently used entries, scanning up from the watermark and passing stale
     # slots; a chunk leaves ``order`` once the scan has passed all of it.
     evictions = state.evictions
@@ -302,8 +307,8 @@ def cache_put(
         low += 1
         if not low & _MASK and chunk in order:
             order = order.delete(chunk)
-    if len(expiry) > 2 * len(entries) + _SLACK:
-        expiry = _expiry(entries)
+    if expiry_size(expiry) > 2 * len(entries) + _SLACK:
+        expiry, entries = expiry_rebuilt(entries)
     return CacheState(
         entries, order, head, tick, low, expiry, state.hits, state.misses, evictions,
         expirations,
@@ -330,17 +335,12 @@ def cache_purge_expired(state: CacheState[K, V], now: float) -> CacheState[K, V]
     entries = state.entries.mutate()
     for key in dead:
         del entries[key]
-    kept = entries.finish()
+    expiry, kept = expiry_rebuilt(entries.finish())
     s = state
     return CacheState(
-        kept, s.order, s.head, s.tick, s.low, _expiry(kept), s.hits, s.misses, s.evictions,
+        kept, s.order, s.head, s.tick, s.low, expiry, s.hits, s.misses, s.evictions,
         s.expirations + len(dead),
     )  # fmt: skip
-
-
-def _expiry(entries: immutables.Map[K, Entry[V, K]]) -> Heap[K]:
-    """The expiry heap of ``entries`` alone, without stale pairs."""
-    return expiry_of((entry[_EXPIRES], entry[_KEY]) for entry in entries.values())
 
 
 def cache_keys(state: CacheState[K, V]) -> tuple[K, ...]:
@@ -367,8 +367,8 @@ def cache_problem(state: CacheState[Any, Any]) -> str | None:
         return f"{len(state.entries)} entries but only {state.tick - state.low} recency ticks"
     top = state.tick >> _SHIFT
     for key, entry in state.entries.items():
-        if len(entry) != 4 or entry[_KEY] != key:
-            return f"entry {key!r} is not (value, expires_at, tick, {key!r})"
+        if len(entry) != 5 or entry[_KEY] != key:
+            return f"entry {key!r} is not (value, expires_at, tick, {key!r}, put)"
         tick = entry[_TICK]
         if not state.low <= tick < state.tick:
             return f"entry {key!r} has tick {tick} outside [{state.low}, {state.tick})"
@@ -379,13 +379,9 @@ def cache_problem(state: CacheState[Any, Any]) -> str | None:
             return f"entry {key!r} has tick {tick}, which the recency order does not map to it"
         if math.isnan(entry[_EXPIRES]):
             return f"entry {key!r} has a NaN expiry"
-    problem = heap_problem(state.expiry)
+    problem = expiry_problem(state.expiry, state.entries)
     if problem is not None:
         return problem
-    pairs = {(pair[1], pair[0]) for pair in state.expiry.values()}
-    for key, entry in state.entries.items():
-        if (key, entry[_EXPIRES]) not in pairs:
-            return f"entry {key!r} expires at {entry[_EXPIRES]}, which the expiry heap lacks"
     stats = state.stats
     if min(stats.hits, stats.misses, stats.evictions, stats.expirations) < 0:
         return "negative counter"

@@ -14,15 +14,18 @@ import immutables
 K = TypeVar("K")
 V = TypeVar("V")
 
-# Positions in an entry tuple ``(value, expires_at, tick, key)``.
+# Positions in an entry tuple ``(value, expires_at, tick, key, put)``.
 _VALUE: Final = 0
 _EXPIRES: Final = 1
 _TICK: Final = 2
 _KEY: Final = 3
+_PUT: Final = 4
 
-#: One cache entry: ``(value, expires_at, tick, key)``. A plain tuple: it is built on every
-#: put and get-hit, and a tuple costs ~10 ns where even a Struct costs ~60.
-Entry: TypeAlias = tuple[V, float, int, K]
+#: One cache entry: ``(value, expires_at, tick, key, put)``; ``put`` is the entry's slot in
+#: the expiry log, or -1 when its expiry is in the expiry heap (``reliability.expiry``). A
+#: plain tuple: it is built on every put and get-hit, and a tuple costs ~10 ns where even a
+#: Struct costs ~60.
+Entry: TypeAlias = tuple[V, float, int, K, int]
 
 _SLACK: Final = 64  # stale ticks (and expiry pairs) always allowed: small caches never compact
 _CHUNK: Final = 32  # ticks per recency chunk
@@ -101,7 +104,7 @@ def compacted(
     with entries.mutate() as renumbered:
         for i, key in enumerate(keys):
             entry = renumbered[key]
-            renumbered[key] = (entry[_VALUE], entry[_EXPIRES], base + i, entry[_KEY])
+            renumbered[key] = (entry[_VALUE], entry[_EXPIRES], base + i, entry[_KEY], entry[_PUT])
         entries = renumbered.finish()
     full = len(keys) & ~_MASK
     chunks = immutables.Map(
