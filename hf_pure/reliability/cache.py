@@ -51,12 +51,12 @@ entry per tick. ``immutables.Map`` is a HAMT, so every ``set``/``delete``/``get`
 O(log32 n) and shares all untouched nodes with the previous version: no transition copies a
 whole map but the occasional compaction below.
 
-Expired entries are found without a scan: the expiry index's first pair is the earliest
-expiry held, so a put over capacity drops pairs while the first one has expired (a pair whose
-entry has moved on is stale and only dropped). A put appends one pair, a tuple append when
-expiries come in order (one default TTL, a clock moving forward), O(log n) map writes
-otherwise; once the pairs outnumber twice the entries (plus the slack), the index is rebuilt
-from the entries.
+Expired entries are found without a scan: the expiry index's first current slot is the
+earliest expiry held, so a put over capacity drops entries while the first one has expired
+(a slot whose entry has moved on is stale and only passed). A put appends one key to a tuple
+when expiries come in order (one default TTL, a clock moving forward), and costs O(log n) map
+writes otherwise; once the slots outnumber four times the entries (plus the slack), the index
+is rebuilt from the entries.
 
 Stale slots are bounded: once the ticks between ``low`` and ``tick`` outnumber twice the
 entries (plus a slack of 64), the live entries are renumbered, oldest first, from the next
@@ -115,6 +115,7 @@ from hf_pure.core.state import State
 from hf_pure.core.value import Value
 from hf_pure.reliability.expiry import EMPTY as _NO_EXPIRY
 from hf_pure.reliability.expiry import (
+    STALE_FACTOR,
     Expiry,
     expiry_drop,
     expiry_problem,
@@ -283,7 +284,9 @@ def cache_put(
     )
     capacity = config.capacity
     if len(entries) <= capacity:
-        if expiry_size(expiry) > 2 * len(entries) + _SLACK:  # too many stale slots: rebuild
+        if (
+            expiry_size(expiry) > STALE_FACTOR * len(entries) + _SLACK
+        ):  # too many stale slots: rebuild
             expiry, entries = expiry_rebuilt(entries)
         return CacheState(
             entries, order, head, tick, low, expiry, state.hits, state.misses, state.evictions,
@@ -307,7 +310,7 @@ def cache_put(
         low += 1
         if not low & _MASK and chunk in order:
             order = order.delete(chunk)
-    if expiry_size(expiry) > 2 * len(entries) + _SLACK:
+    if expiry_size(expiry) > STALE_FACTOR * len(entries) + _SLACK:
         expiry, entries = expiry_rebuilt(entries)
     return CacheState(
         entries, order, head, tick, low, expiry, state.hits, state.misses, evictions,

@@ -15,8 +15,8 @@ An entry names its place: ``put`` is its slot in the log, or -1 for the heap. A 
 whose entry has moved on (replaced, read as expired, deleted, evicted) is *stale*, and dropped
 when it comes first. Stale ones never hide an expired entry: the log's first current slot is
 its earliest expiry, and the heap's top is the heap's. Once the log and heap hold more than
-twice the entries (plus a slack), :func:`expiry_rebuilt` renumbers the entries into a fresh log
-(O(n log n), after at least n puts). The log holds keys only, no new object per put that
+four times the entries (plus a slack), :func:`expiry_rebuilt` renumbers the entries into a
+fresh log (O(n log n), after at least 3n puts). The log holds keys only, no new object per put that
 lives on: a busy cache's garbage collector has no more to walk than without the index.
 """
 
@@ -50,6 +50,10 @@ class Expiry(State, Generic[K], frozen=True):
 EMPTY: Final[Expiry[Any]] = Expiry(immutables.Map(), (), 0, 0, -1.0, immutables.Map())
 
 
+#: Rebuild once the slots and pairs held outnumber this many times the entries (plus a slack).
+STALE_FACTOR: Final = 4
+
+
 def expiry_size(index: Expiry[Any]) -> int:
     """Slots and pairs held, stale ones included."""
     return index.tick - index.low + len(index.heap)
@@ -75,6 +79,11 @@ def expiry_drop(
     """Remove every entry expired at ``now``, earliest first: the new index and entries, and
     how many went. Stale slots and pairs met on the way are dropped."""
     log, head, low, tick, heap = index.log, index.head, index.low, index.tick, index.heap
+    if not heap and low < tick:  # the common case: a current first slot, not expired yet
+        chunk = low >> _SHIFT
+        held = entries.get((head if chunk == tick >> _SHIFT else log[chunk])[low & _MASK])
+        if held is not None and held[_PUT] == low and now < held[_EXPIRES]:
+            return index, entries, 0
     top = tick >> _SHIFT
     gone = 0
     while True:
