@@ -169,6 +169,13 @@ TRANSITIONS: Final = MappingProxyType(
 """(mode, event) -> (next mode, effect): every transition of the breaker. A pair that is
 missing cannot happen (looking it up raises KeyError)."""
 
+# The per-request path (a closed breaker admitting, then a success) still reads the table,
+# with its keys and the effects it expects built once.
+_CLOSED_ADMIT: Final = (_CLOSED, _E.ADMIT)
+_CLOSED_SUCCESS: Final = (_CLOSED, _E.SUCCESS)
+_NOTHING: Final = _X.NOTHING
+_RESET: Final = _X.RESET_FAILURES
+
 
 @attrs.frozen(repr=False)
 class BreakerConfig(Value):
@@ -199,9 +206,9 @@ def _step(state: BreakerState, event: BreakerEvent, now: float) -> BreakerState:
     """The one place a state changes: ``event`` looked up in ``TRANSITIONS`` and its effect
     applied (NOTHING, and a reset of no failures, give back ``state`` itself)."""
     mode, effect = TRANSITIONS[state.mode, event]
-    if effect is _X.NOTHING or (effect is _X.RESET_FAILURES and not state.failures):
+    if effect is _NOTHING or (effect is _RESET and not state.failures):
         return state if mode is state.mode else BreakerState(mode=mode)
-    if effect is _X.RESET_FAILURES:
+    if effect is _RESET:
         if mode is _CLOSED and not state.successes and not state.in_flight:
             return _FRESH  # the board drops a key whose breaker is fresh (by identity)
         return BreakerState(mode=mode, successes=state.successes, in_flight=state.in_flight)
@@ -244,6 +251,10 @@ def breaker_admit(
     config: BreakerConfig, state: BreakerState, now: float
 ) -> tuple[BreakerState, CircuitOpen | None]:
     """May a call go out at ``now``? The next state, and None (go) or the refusal."""
+    if state.mode is _CLOSED:
+        mode, effect = TRANSITIONS[_CLOSED_ADMIT]
+        if mode is _CLOSED and effect is _NOTHING:
+            return state, None
     return _admit(config, state, now, "")
 
 
@@ -265,6 +276,10 @@ def breaker_record(
     config: BreakerConfig, state: BreakerState, outcome: Outcome, now: float
 ) -> BreakerState:
     """Fold the outcome of an admitted call into the state."""
+    if outcome is _SUCCESS and state.mode is _CLOSED and not state.failures:
+        mode, effect = TRANSITIONS[_CLOSED_SUCCESS]
+        if mode is _CLOSED and (effect is _RESET or effect is _NOTHING):
+            return state  # nothing to reset
     return _step(state, _event(config, state, outcome), now)
 
 
