@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from types import MappingProxyType
 from typing import Any
 
 import immutables
@@ -20,6 +21,7 @@ from hf_pure.reliability.breaker import (
     TRANSITIONS,
     BreakerBoard,
     BreakerConfig,
+    BreakerEffect,
     BreakerEvent,
     BreakerMode,
     BreakerState,
@@ -85,20 +87,81 @@ def test_config_defaults_follow_the_design() -> None:
 # --- the table -------------------------------------------------------------------------------
 
 
-def _doc_table() -> dict[tuple[BreakerMode, BreakerEvent], BreakerMode]:
+def _doc_table() -> dict[tuple[BreakerMode, BreakerEvent], tuple[BreakerMode, BreakerEffect]]:
     doc = breaker_module.__doc__
     assert doc is not None
     rows = {}
     for line in doc.splitlines():
         cols = re.split(r"\s{2,}", line.strip())
-        if len(cols) >= 4 and cols[0] in BreakerMode.__members__:
-            rows[BreakerMode[cols[0]], BreakerEvent[cols[1]]] = BreakerMode[cols[3]]
+        if len(cols) >= 5 and cols[0] in BreakerMode.__members__:
+            rows[BreakerMode[cols[0]], BreakerEvent[cols[1]]] = (
+                BreakerMode[cols[3]],
+                BreakerEffect[cols[4]],
+            )
     return rows
 
 
 def test_the_docstring_table_is_the_code_table() -> None:
     assert _doc_table() == dict(TRANSITIONS)
-    assert len(TRANSITIONS) == 15
+    assert len(TRANSITIONS) == 16
+
+
+# One script that walks every row, with the (mode, failures, successes, opened_at, in_flight)
+# and refusal expected after each step, worked out by hand from the docstring's table.
+C3 = BreakerConfig(failure_threshold=2, success_threshold=2, open_timeout=10.0,
+                   half_open_max_calls=2)  # fmt: skip
+SCRIPT: tuple[tuple[str, Any, float, tuple[Any, ...], Any], ...] = (
+    ("admit", None, 0.0, (CLOSED, 0, 0, None, 0), None),  # CLOSED ADMIT
+    ("record", F, 0.0, (CLOSED, 1, 0, None, 0), None),  # CLOSED FAILURE
+    ("record", S, 0.0, (CLOSED, 0, 0, None, 0), None),  # CLOSED SUCCESS
+    ("record", Outcome.IGNORED, 0.0, (CLOSED, 0, 0, None, 0), None),  # CLOSED IGNORED
+    ("record", F, 1.0, (CLOSED, 1, 0, None, 0), None),
+    ("record", F, 2.0, (OPEN, 0, 0, 2.0, 0), None),  # CLOSED TRIP
+    ("admit", None, 5.0, (OPEN, 0, 0, 2.0, 0), 12.0),  # OPEN REFUSE
+    ("record", S, 5.0, (OPEN, 0, 0, 2.0, 0), None),  # OPEN STALE
+    ("admit", None, 1.0, (OPEN, 0, 0, 1.0, 0), 11.0),  # OPEN RESTART
+    ("admit", None, 11.0, (HALF_OPEN, 0, 0, None, 1), None),  # OPEN ADMIT
+    ("admit", None, 11.0, (HALF_OPEN, 0, 0, None, 2), None),  # HALF_OPEN ADMIT
+    ("admit", None, 11.5, (HALF_OPEN, 0, 0, None, 2), 11.5),  # HALF_OPEN REFUSE
+    ("record", Outcome.IGNORED, 12.0, (HALF_OPEN, 0, 0, None, 1), None),  # HALF_OPEN IGNORED
+    ("record", S, 12.0, (HALF_OPEN, 0, 1, None, 0), None),  # HALF_OPEN SUCCESS
+    ("record", F, 12.0, (HALF_OPEN, 0, 1, None, 0), None),  # HALF_OPEN STALE
+    ("admit", None, 12.0, (HALF_OPEN, 0, 1, None, 1), None),
+    ("record", F, 13.0, (OPEN, 0, 0, 13.0, 0), None),  # HALF_OPEN FAILURE
+    ("admit", None, 23.0, (HALF_OPEN, 0, 0, None, 1), None),
+    ("record", S, 23.0, (HALF_OPEN, 0, 1, None, 0), None),
+    ("admit", None, 23.0, (HALF_OPEN, 0, 1, None, 1), None),
+    ("record", S, 24.0, (CLOSED, 0, 0, None, 0), None),  # HALF_OPEN RECOVER
+)
+
+
+def _run_script() -> None:
+    state = BreakerState()
+    for i, (kind, outcome, now, want, refused_until) in enumerate(SCRIPT):
+        if kind == "admit":
+            state, refusal = breaker_admit(C3, state, now)
+            got_until = None if refusal is None else refusal.until
+            assert got_until == refused_until, (i, refusal)
+        else:
+            state = breaker_record(C3, state, outcome, now)
+        got = (state.mode, state.failures, state.successes, state.opened_at, state.in_flight)
+        assert got == want, (i, got, want)
+
+
+def test_the_script_walks_every_row_as_the_table_says() -> None:
+    _run_script()
+
+
+@pytest.mark.parametrize("row", list(TRANSITIONS), ids=lambda r: f"{r[0].name}-{r[1].name}")
+def test_deleting_any_row_breaks_the_machine(
+    row: tuple[BreakerMode, BreakerEvent], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every transition goes through the table: without any one row the script above no
+    # longer runs as the table says (a KeyError, or a state that differs).
+    without = MappingProxyType({k: v for k, v in TRANSITIONS.items() if k != row})
+    monkeypatch.setattr(breaker_module, "TRANSITIONS", without)
+    with pytest.raises((KeyError, AssertionError)):
+        _run_script()
 
 
 def test_every_outcome_in_every_reachable_state_has_a_table_row() -> None:
@@ -322,10 +385,21 @@ def _run(
 
 @settings(max_examples=200, deadline=None)
 @given(config=configs, evs=events)
-def test_same_events_give_the_same_state(config: BreakerConfig, evs: list[Any]) -> None:
-    first = _run(config, evs, BreakerState())
-    second = _run(config, evs, BreakerState())
-    assert first == second
+def test_any_event_sequence_matches_the_reference(config: BreakerConfig, evs: list[Any]) -> None:
+    # (was: the same events run twice give the same state, which could not fail)
+    state, answers = _run(config, evs, BreakerState())
+    model = RefBreaker(config)
+    now = 0.0
+    wanted: list[float | None] = []
+    for ev, dt in evs:
+        now += dt
+        if ev == "admit":
+            wanted.append(model.admit(now))
+        else:
+            model.record(ev, now)
+    assert [None if a is None else a.until for a in answers] == wanted
+    assert state.mode.value == model.mode
+    assert state.in_flight == (model.trials if model.mode == "half_open" else 0)
 
 
 @settings(max_examples=200, deadline=None)

@@ -35,6 +35,7 @@ from hf_pure.reliability.cache import (
     cache_put,
     cache_size,
 )
+from hf_pure.reliability.expiry import expiry_size
 
 # --------------------------------------------------------------------------- reference model
 
@@ -42,7 +43,9 @@ from hf_pure.reliability.cache import (
 @attrs.define
 class Model:
     """The obviously-correct cache: an OrderedDict (oldest first) of key -> (value, expires_at)
-    and four counters. Nothing clever, and O(n) where it likes."""
+    and four counters. Nothing clever, and O(n) where it likes. Written from the rule: a put
+    that leaves more than ``capacity`` entries drops every expired entry, then the least
+    recently used live ones until ``capacity`` is met."""
 
     capacity: int
     ttl: float
@@ -77,12 +80,15 @@ class Model:
             return
         self.items[key] = (value, min(now + ttl, FOREVER))
         self.items.move_to_end(key)
-        while len(self.items) > self.capacity:
-            _, (_, expires_at) = self.items.popitem(last=False)
-            if now >= expires_at:
+        # Room is made by the expired entries first, all of them (as cachetools does) ...
+        if len(self.items) > self.capacity:
+            for k in [k for k, (_, expires_at) in self.items.items() if now >= expires_at]:
+                del self.items[k]
                 self.expirations += 1
-            else:
-                self.evictions += 1
+        # ... then by the least recently used live ones.
+        while len(self.items) > self.capacity:
+            self.items.popitem(last=False)
+            self.evictions += 1
 
     def delete(self, key: Any) -> None:
         self.items.pop(key, None)
@@ -232,6 +238,41 @@ def test_lru_eviction_respects_gets() -> None:
     assert state.stats == CacheStats(hits=1, evictions=1)
 
 
+def test_an_expired_entry_makes_room_before_a_live_one_is_evicted() -> None:
+    # The issue's reproduction: only 1 has expired at 11 (put at 0, ttl 10), and 1 is the
+    # most recently used; 2 (put at 5, live until 15) must survive the put of 3.
+    config = CacheConfig(capacity=2, ttl=10.0)
+    state = cache_put(config, cache_empty(), 1, "one", 0.0)
+    state = cache_put(config, state, 2, "two", 5.0)
+    state, got = cache_get(config, state, 1, 6.0)
+    assert got == "one"
+    state = cache_put(config, state, 3, "three", 11.0)
+    state, got = cache_get(config, state, 2, 11.0)
+    assert got == "two"
+    assert cache_keys(state) == (3, 2)
+    assert state.stats == CacheStats(hits=2, expirations=1)
+
+
+def test_every_expired_entry_goes_before_the_least_recent_live_one() -> None:
+    # Per-put TTLs: expiry order is not put order. Three expired entries (b, d, c in expiry
+    # order) all go at the put that needs room; a (the least recent, live) stays.
+    config = CacheConfig(capacity=4, ttl=100.0)
+    state = cache_put(config, cache_empty(), "a", 1, 0.0)
+    state = cache_put(config, state, "b", 2, 0.0, ttl=3.0)
+    state = cache_put(config, state, "c", 3, 0.0, ttl=5.0)
+    state = cache_put(config, state, "d", 4, 0.0, ttl=4.0)
+    state = cache_put(config, state, "e", 5, 6.0)
+    assert cache_keys(state) == ("a", "e")
+    assert state.stats == CacheStats(expirations=3)
+    assert cache_problem(state) is None
+    # with nothing expired, the least recently used live entry goes
+    state = cache_put(config, state, "f", 6, 7.0)
+    state = cache_put(config, state, "g", 7, 7.0)
+    state = cache_put(config, state, "h", 8, 7.0)
+    assert cache_keys(state) == ("e", "f", "g", "h")
+    assert state.stats == CacheStats(evictions=1, expirations=3)
+
+
 def test_replacing_does_not_evict_and_refreshes_recency_and_expiry() -> None:
     config = CacheConfig(capacity=2, ttl=10.0)
     state = cache_put(config, cache_empty(), "a", 1, 0.0)
@@ -335,11 +376,23 @@ def test_cache_problem_finds_inconsistent_states() -> None:
     short_chunk = msgspec.structs.replace(good, order=immutables.Map({7: ("a",)}))
     low_above = msgspec.structs.replace(good, low=1)
     tick_behind = msgspec.structs.replace(good, tick=1, head=("a",))
-    entry_ahead = msgspec.structs.replace(good, entries=good.entries.set("a", (1, 300.0, 5, "a")))
+    entry_ahead = msgspec.structs.replace(
+        good, entries=good.entries.set("a", (1, 300.0, 5, "a", 0))
+    )
     low_past_tick = msgspec.structs.replace(good, low=5)
-    nan_expiry = msgspec.structs.replace(good, entries=good.entries.set("a", (1, math.nan, 0, "a")))
+    nan_expiry = msgspec.structs.replace(
+        good, entries=good.entries.set("a", (1, math.nan, 0, "a", 0))
+    )
     negative = msgspec.structs.replace(good, hits=-1)
-    other_key = msgspec.structs.replace(good, entries=good.entries.set("a", (1, 10.0, 0, "b")))
+    other_key = msgspec.structs.replace(good, entries=good.entries.set("a", (1, 10.0, 0, "b", 0)))
+    late_expiry = msgspec.structs.replace(
+        good, entries=good.entries.set("a", (1, 900.0, 0, "a", 0))
+    )
+    expiry = msgspec.structs.replace(good.expiry, head=("b", "b"))
+    lost_expiry = msgspec.structs.replace(good, expiry=expiry)
+    heap_lacks = msgspec.structs.replace(
+        good, entries=good.entries.set("a", (1, 300.0, 0, "a", -1))
+    )
     short_entry = msgspec.structs.replace(good, entries=good.entries.set("a", (1, 10.0, 0)))  # type: ignore[arg-type]
     for bad, words in [
         (lost_slot, "newest chunk holds 1 keys"),
@@ -351,7 +404,10 @@ def test_cache_problem_finds_inconsistent_states() -> None:
         (low_past_tick, "watermarks"),
         (nan_expiry, "NaN"),
         (negative, "negative"),
-        (other_key, "is not (value, expires_at, tick, 'a')"),
+        (other_key, "is not (value, expires_at, tick, 'a', put)"),
+        (late_expiry, "out of expiry order"),
+        (lost_expiry, "expiry slot 0, which the log does not map"),
+        (heap_lacks, "which the heap lacks"),
         (short_entry, "is not (value"),
     ]:
         problem = cache_problem(bad)
@@ -397,7 +453,7 @@ def test_state_from_bad_plain_data_is_a_failure() -> None:
     plain = to_plain(cache_put(CFG, cache_empty(), "a", 1, 0.0))
     for bad, words in [
         ({**plain, "extra": 1}, "unknown field(s) extra"),
-        ({**plain, "entries": [["a", ["not an int", 1.0, 0, "a"]]]}, "CacheState.entries"),
+        ({**plain, "entries": [["a", ["not an int", 1.0, 0, "a", 0]]]}, "CacheState.entries"),
         ({k: v for k, v in plain.items() if k != "tick"}, "missing field tick"),
         ([1, 2], "expected an object for CacheState"),
     ]:
@@ -593,6 +649,8 @@ class CacheMachine(RuleBasedStateMachine):
         if not self.shrunk_since_put:
             assert cache_size(self.state) <= self.config.capacity
         assert cache_problem(self.state) is None
+        # the expiry index's stale slots stay bounded (rebuilt past twice the entries)
+        assert expiry_size(self.state.expiry) <= 4 * cache_size(self.state) + 64 + 1
 
     @invariant()
     def saved_versions_unchanged(self) -> None:
@@ -651,8 +709,10 @@ def test_long_runs_across_chunks_and_compactions_match_the_model(seed: int) -> N
             state, got = cache_get(config, state, key, now)
             assert got == model.get(key, now)
         elif roll < 0.95:
-            state = cache_put(config, state, key, step, now)
-            model.put(key, step, now, None)
+            # odd seeds mix in per-put TTLs, so expiry order is not put order (the heap)
+            ttl = rng.uniform(1.0, 800.0) if seed % 2 and rng.random() < 0.3 else None
+            state = cache_put(config, state, key, step, now, ttl)
+            model.put(key, step, now, ttl)
         else:
             state = cache_delete(state, key)
             model.delete(key)

@@ -463,10 +463,36 @@ def replay(cfg: FailoverConfig, seed: int, script: list[Event]) -> list[object]:
 
 @settings(max_examples=150)
 @given(configs, st.integers(0, 2**32), events)
-def test_never_picks_unavailable_and_replays(
+def test_never_picks_unavailable_and_matches_the_reference(
     cfg: FailoverConfig, seed: int, script: list[Event]
 ) -> None:
-    assert replay(cfg, seed, script) == replay(cfg, seed, script)
+    # (was: the same script replayed twice gives the same picks, which could not fail)
+    seen = replay(cfg, seed, script)  # checks each pick's availability as it goes
+    model = ReferenceFailover(cfg)
+    rng = Rng(seed)
+    n = len(cfg.endpoints)
+    now = 0.0
+    want: list[object] = []
+    for kind, index, flag, amount in script:
+        if kind == "select":
+            draw, stepped = rng.next()
+            if cfg.strategy in (Strategy.RANDOM, Strategy.WEIGHTED) and model.available(now):
+                rng = stepped
+            pick = model.select(now, draw)
+            want.append(
+                NoHealthyEndpoint(tuple(e.url for e in cfg.endpoints)) if pick is None else pick
+            )
+        elif kind in ("ok", "fail") and index < n:
+            model.record(index, kind == "ok", amount, now)
+        elif kind == "probe" and index < n:
+            model.probe(index, flag)
+        elif kind == "wait":
+            now += amount
+    assert seen[:-1] == want
+    final = seen[-1]
+    assert isinstance(final, FailoverState)
+    assert [e.in_flight for e in final.endpoints] == [e.in_flight for e in model.eps]
+    assert final.rng == rng
 
 
 @given(
@@ -544,13 +570,16 @@ class RefEndpoint:
 
 
 class ReferenceFailover:
-    """The failover rules, written as plainly as possible over mutable lists."""
+    """The failover rules, written as plainly as possible over mutable lists.
 
-    def __init__(self, cfg: FailoverConfig, seed: int) -> None:
+    Chance is an input: ``select`` is given the draw in [0, 1) that the random and weighted
+    strategies take (the test reads it from the state's Rng, and checks that exactly one draw
+    was taken); the model does not run the generator, and picks by the rule's intervals."""
+
+    def __init__(self, cfg: FailoverConfig) -> None:
         self.cfg = cfg
         self.eps = [RefEndpoint() for _ in cfg.endpoints]
         self.cursor = 0
-        self.rng = Rng(seed)
 
     def available(self, now: float) -> list[int]:
         return [
@@ -559,7 +588,7 @@ class ReferenceFailover:
             if e.healthy and (e.cooling_until is None or now >= e.cooling_until)
         ]
 
-    def select(self, now: float) -> int | None:
+    def select(self, now: float, draw: float) -> int | None:
         avail = self.available(now)
         n = len(self.eps)
         strategy = self.cfg.strategy
@@ -570,30 +599,29 @@ class ReferenceFailover:
         elif strategy is Strategy.PRIORITY:
             pick = avail[0]
         elif strategy is Strategy.ROUND_ROBIN:
-            pick = min(avail, key=lambda i: (i - self.cursor) % n)
+            # the first available one met walking forward from the cursor, wrapping
+            walk = [(self.cursor + k) % n for k in range(n)]
+            pick = next(i for i in walk if i in avail)
             self.cursor = (pick + 1) % n
         elif strategy is Strategy.STICKY:
-            pick = min(avail, key=lambda i: (i - self.cursor) % n)
+            walk = [(self.cursor + k) % n for k in range(n)]
+            pick = next(i for i in walk if i in avail)
             self.cursor = pick
         elif strategy is Strategy.RANDOM:
-            draw, self.rng = self.rng.next()
-            pick = avail[min(int(draw * len(avail)), len(avail) - 1)]
+            # each available endpoint owns an equal slice [k/m, (k+1)/m) of [0, 1)
+            m = len(avail)
+            pick = next((i for k, i in enumerate(avail) if draw < (k + 1) / m), avail[-1])
         elif strategy is Strategy.LEAST_BUSY:
             pick = min(avail, key=lambda i: (self.eps[i].in_flight, i))
         elif strategy is Strategy.LEAST_LATENCY:
             fresh = [i for i in avail if self.eps[i].latency is None]
             pick = fresh[0] if fresh else min(avail, key=lambda i: (self.eps[i].latency, i))
         else:
-            draw, self.rng = self.rng.next()
+            # each available endpoint owns a slice of [0, total) as long as its weight
             weights = [self.cfg.endpoints[i].weight for i in avail]
             target = draw * sum(weights)
-            pick = avail[-1]
-            for i, acc in zip(
-                avail, [sum(weights[: k + 1]) for k in range(len(avail))], strict=True
-            ):
-                if target < acc:
-                    pick = i
-                    break
+            ends = [sum(weights[: k + 1]) for k in range(len(avail))]
+            pick = next((i for i, end in zip(avail, ends, strict=True) if target < end), avail[-1])
         self.eps[pick].in_flight += 1
         return pick
 
@@ -627,14 +655,14 @@ class FailoverMachine(RuleBasedStateMachine):
         super().__init__()
         self.cfg = config(1)
         self.state = failover_start(self.cfg)
-        self.model = ReferenceFailover(self.cfg, 0)
+        self.model = ReferenceFailover(self.cfg)
         self.now = 0.0
 
     @initialize(cfg=configs, seed=st.integers(0, 2**32))
     def setup(self, cfg: FailoverConfig, seed: int) -> None:
         self.cfg = cfg
         self.state = failover_start(cfg, seed)
-        self.model = ReferenceFailover(cfg, seed)
+        self.model = ReferenceFailover(cfg)
 
     @rule(seconds=quarters)
     def time_passes(self, seconds: float) -> None:
@@ -642,9 +670,13 @@ class FailoverMachine(RuleBasedStateMachine):
 
     @rule(target=sent)
     def select(self) -> int:
-        avail = failover_available(self.cfg, self.state, self.now)
+        avail = self.model.available(self.now)
+        before = self.state.rng
+        draw, after = before.next()  # the draw a random pick takes: the model's input
         self.state, got = failover_select(self.cfg, self.state, self.now)
-        want = self.model.select(self.now)
+        want = self.model.select(self.now, draw)
+        chance = self.cfg.strategy in (Strategy.RANDOM, Strategy.WEIGHTED) and bool(avail)
+        assert self.state.rng == (after if chance else before)  # one draw, and only then
         if want is None:
             assert got == NoHealthyEndpoint(tuple(e.url for e in self.cfg.endpoints))
             return -1

@@ -272,6 +272,5 @@ def test_replaying_the_log_gives_the_same_state(
             result = ok() if error is None else fail(error)
             state = record(policy, state, request, decision, result, latency, now + latency)
             log.append(Recorded(request, decision, result, latency, now + latency))
-    assert replay(policy, start, log) == state
-    assert replay(policy, start, log) == replay(policy, start, list(log))
+    assert replay(policy, start, log) == state  # the log rebuilds the live run's state
     assert not math.isnan(state.metrics.latency.sum)

@@ -31,29 +31,34 @@ another machine), the open timeout restarts from ``now`` instead of lasting beyo
 ``open_timeout``. An OPEN state without ``opened_at`` (only possible from hand-written data)
 counts as timed out.
 
-The counting decides an *event*; the table below (``TRANSITIONS``, h11 style) says which mode
-follows. When the mode changes the counters start afresh (entering OPEN sets ``opened_at =
-now``; entering HALF_OPEN admits the first trial, ``in_flight = 1``); when it stays, the
-counting column applies::
+The counting decides an *event*; every transition then goes through one table,
+``TRANSITIONS`` (h11 style): ``(mode, event) -> (next mode, effect)``, and nothing else
+changes a state. The effect says what happens to the counters (``opened_at = now`` on
+entering OPEN, ``in_flight = 1`` on entering HALF_OPEN, a fresh state on entering CLOSED)::
 
-    mode       event    condition                                 next       counting
-    ---------  -------  ----------------------------------------  ---------  -----------------
-    CLOSED     ADMIT    always                                    CLOSED     -
-    CLOSED     SUCCESS  -                                         CLOSED     failures = 0
-    CLOSED     FAILURE  failures + 1 < failure_threshold          CLOSED     failures += 1
-    CLOSED     TRIP     failures + 1 >= failure_threshold         OPEN       opened_at = now
-    CLOSED     IGNORED  -                                         CLOSED     -
-    OPEN       REFUSE   now < opened_at + open_timeout            OPEN       -
-    OPEN       ADMIT    now >= opened_at + open_timeout           HALF_OPEN  in_flight = 1
-    OPEN       STALE    any outcome                               OPEN       -
-    HALF_OPEN  ADMIT    in_flight < half_open_max_calls           HALF_OPEN  in_flight += 1
-    HALF_OPEN  REFUSE   in_flight >= half_open_max_calls          HALF_OPEN  -
-    HALF_OPEN  SUCCESS  successes + 1 < success_threshold         HALF_OPEN  successes += 1,
-                                                                             in_flight -= 1
-    HALF_OPEN  RECOVER  successes + 1 >= success_threshold        CLOSED     -
-    HALF_OPEN  FAILURE  -                                         OPEN       opened_at = now
-    HALF_OPEN  IGNORED  -                                         HALF_OPEN  in_flight -= 1
-    HALF_OPEN  STALE    any outcome while in_flight == 0          HALF_OPEN  -
+    mode       event    condition                                 next       effect
+    ---------  -------  ----------------------------------------  ---------  ----------------
+    CLOSED     ADMIT    always                                    CLOSED     NOTHING
+    CLOSED     SUCCESS  -                                         CLOSED     RESET_FAILURES
+    CLOSED     FAILURE  failures + 1 < failure_threshold          CLOSED     COUNT_FAILURE
+    CLOSED     TRIP     failures + 1 >= failure_threshold         OPEN       START_TIMEOUT
+    CLOSED     IGNORED  -                                         CLOSED     NOTHING
+    OPEN       REFUSE   now < opened_at + open_timeout            OPEN       NOTHING
+    OPEN       RESTART  now < opened_at (the clock went back)     OPEN       START_TIMEOUT
+    OPEN       ADMIT    now >= opened_at + open_timeout           HALF_OPEN  FIRST_TRIAL
+    OPEN       STALE    any outcome                               OPEN       NOTHING
+    HALF_OPEN  ADMIT    in_flight < half_open_max_calls           HALF_OPEN  TAKE_SLOT
+    HALF_OPEN  REFUSE   in_flight >= half_open_max_calls          HALF_OPEN  NOTHING
+    HALF_OPEN  SUCCESS  successes + 1 < success_threshold         HALF_OPEN  COUNT_SUCCESS
+    HALF_OPEN  RECOVER  successes + 1 >= success_threshold        CLOSED     FRESH
+    HALF_OPEN  FAILURE  -                                         OPEN       START_TIMEOUT
+    HALF_OPEN  IGNORED  -                                         HALF_OPEN  FREE_SLOT
+    HALF_OPEN  STALE    any outcome while in_flight == 0          HALF_OPEN  NOTHING
+
+Effects: NOTHING keeps the state; RESET_FAILURES sets ``failures = 0``; COUNT_FAILURE adds
+one; START_TIMEOUT sets ``opened_at = now`` with every count 0; FIRST_TRIAL is
+``in_flight = 1`` with every other count 0; TAKE_SLOT adds one trial in flight; COUNT_SUCCESS
+adds one success and frees its slot; FREE_SLOT frees one; FRESH is the fresh CLOSED state.
 
 :class:`BreakerBoard` keeps one breaker per key (endpoint or model) in a persistent map; an
 absent key is a fresh CLOSED breaker, and a breaker that returns to that fresh state is dropped
@@ -78,6 +83,7 @@ __all__ = [
     "TRANSITIONS",
     "BreakerBoard",
     "BreakerConfig",
+    "BreakerEffect",
     "BreakerEvent",
     "BreakerMode",
     "BreakerState",
@@ -108,6 +114,7 @@ class BreakerEvent(enum.StrEnum):
 
     ADMIT = "admit"
     REFUSE = "refuse"
+    RESTART = "restart"
     SUCCESS = "success"
     FAILURE = "failure"
     IGNORED = "ignored"
@@ -116,33 +123,58 @@ class BreakerEvent(enum.StrEnum):
     STALE = "stale"
 
 
+class BreakerEffect(enum.StrEnum):
+    """What a transition does to the counters (see the module docstring)."""
+
+    NOTHING = "nothing"
+    RESET_FAILURES = "reset_failures"
+    COUNT_FAILURE = "count_failure"
+    START_TIMEOUT = "start_timeout"
+    FIRST_TRIAL = "first_trial"
+    TAKE_SLOT = "take_slot"
+    COUNT_SUCCESS = "count_success"
+    FREE_SLOT = "free_slot"
+    FRESH = "fresh"
+
+
 _CLOSED: Final = BreakerMode.CLOSED
 _OPEN: Final = BreakerMode.OPEN
 _HALF_OPEN: Final = BreakerMode.HALF_OPEN
 
 _E = BreakerEvent
+_X = BreakerEffect
 _SUCCESS: Final = Outcome.SUCCESS
+_FAILURE: Final = Outcome.FAILURE
 
 TRANSITIONS: Final = MappingProxyType(
     {
-        (_CLOSED, _E.ADMIT): _CLOSED,
-        (_CLOSED, _E.SUCCESS): _CLOSED,
-        (_CLOSED, _E.FAILURE): _CLOSED,
-        (_CLOSED, _E.TRIP): _OPEN,
-        (_CLOSED, _E.IGNORED): _CLOSED,
-        (_OPEN, _E.REFUSE): _OPEN,
-        (_OPEN, _E.ADMIT): _HALF_OPEN,
-        (_OPEN, _E.STALE): _OPEN,
-        (_HALF_OPEN, _E.ADMIT): _HALF_OPEN,
-        (_HALF_OPEN, _E.REFUSE): _HALF_OPEN,
-        (_HALF_OPEN, _E.SUCCESS): _HALF_OPEN,
-        (_HALF_OPEN, _E.RECOVER): _CLOSED,
-        (_HALF_OPEN, _E.FAILURE): _OPEN,
-        (_HALF_OPEN, _E.IGNORED): _HALF_OPEN,
-        (_HALF_OPEN, _E.STALE): _HALF_OPEN,
+        (_CLOSED, _E.ADMIT): (_CLOSED, _X.NOTHING),
+        (_CLOSED, _E.SUCCESS): (_CLOSED, _X.RESET_FAILURES),
+        (_CLOSED, _E.FAILURE): (_CLOSED, _X.COUNT_FAILURE),
+        (_CLOSED, _E.TRIP): (_OPEN, _X.START_TIMEOUT),
+        (_CLOSED, _E.IGNORED): (_CLOSED, _X.NOTHING),
+        (_OPEN, _E.REFUSE): (_OPEN, _X.NOTHING),
+        (_OPEN, _E.RESTART): (_OPEN, _X.START_TIMEOUT),
+        (_OPEN, _E.ADMIT): (_HALF_OPEN, _X.FIRST_TRIAL),
+        (_OPEN, _E.STALE): (_OPEN, _X.NOTHING),
+        (_HALF_OPEN, _E.ADMIT): (_HALF_OPEN, _X.TAKE_SLOT),
+        (_HALF_OPEN, _E.REFUSE): (_HALF_OPEN, _X.NOTHING),
+        (_HALF_OPEN, _E.SUCCESS): (_HALF_OPEN, _X.COUNT_SUCCESS),
+        (_HALF_OPEN, _E.RECOVER): (_CLOSED, _X.FRESH),
+        (_HALF_OPEN, _E.FAILURE): (_OPEN, _X.START_TIMEOUT),
+        (_HALF_OPEN, _E.IGNORED): (_HALF_OPEN, _X.FREE_SLOT),
+        (_HALF_OPEN, _E.STALE): (_HALF_OPEN, _X.NOTHING),
     }
 )
-"""(mode, event) -> next mode. A pair that is missing cannot happen."""
+"""(mode, event) -> (next mode, effect): every transition of the breaker. A pair that is
+missing cannot happen (looking it up raises KeyError)."""
+
+# The per-request path (a closed breaker admitting, then a success) still reads the table,
+# with its keys and the effects it expects built once.
+_CLOSED_ADMIT: Final = (_CLOSED, _E.ADMIT)
+_CLOSED_SUCCESS: Final = (_CLOSED, _E.SUCCESS)
+_NOTHING: Final = _X.NOTHING
+_RESET: Final = _X.RESET_FAILURES
 
 
 @attrs.frozen(repr=False)
@@ -168,16 +200,31 @@ class BreakerState(State, frozen=True):
 
 
 _FRESH: Final = BreakerState()
-_FIRST_TRIAL: Final = BreakerState(_HALF_OPEN, 0, 0, None, 1)
 
 
-def _enter(mode: BreakerMode, now: float) -> BreakerState:
-    """The state on entering ``mode``: counters start afresh."""
-    if mode is _OPEN:
-        return BreakerState(_OPEN, 0, 0, now, 0)
-    if mode is _HALF_OPEN:
-        return _FIRST_TRIAL
-    return _FRESH
+def _step(state: BreakerState, event: BreakerEvent, now: float) -> BreakerState:
+    """The one place a state changes: ``event`` looked up in ``TRANSITIONS`` and its effect
+    applied (NOTHING, and a reset of no failures, give back ``state`` itself)."""
+    mode, effect = TRANSITIONS[state.mode, event]
+    if effect is _NOTHING or (effect is _RESET and not state.failures):
+        return state if mode is state.mode else BreakerState(mode=mode)
+    if effect is _RESET:
+        if mode is _CLOSED and not state.successes and not state.in_flight:
+            return _FRESH  # the board drops a key whose breaker is fresh (by identity)
+        return BreakerState(mode=mode, successes=state.successes, in_flight=state.in_flight)
+    if effect is _X.COUNT_FAILURE:
+        return BreakerState(mode=mode, failures=state.failures + 1)
+    if effect is _X.START_TIMEOUT:
+        return BreakerState(mode=mode, opened_at=now)
+    if effect is _X.FIRST_TRIAL:
+        return BreakerState(mode=mode, in_flight=1)
+    if effect is _X.TAKE_SLOT:
+        return BreakerState(mode=mode, successes=state.successes, in_flight=state.in_flight + 1)
+    if effect is _X.COUNT_SUCCESS:
+        return BreakerState(mode=mode, successes=state.successes + 1, in_flight=state.in_flight - 1)
+    if effect is _X.FREE_SLOT:
+        return BreakerState(mode=mode, successes=state.successes, in_flight=state.in_flight - 1)
+    return _FRESH if mode is _CLOSED else BreakerState(mode=mode)  # FRESH
 
 
 def _admit(
@@ -185,42 +232,44 @@ def _admit(
 ) -> tuple[BreakerState, CircuitOpen | None]:
     mode = state.mode
     if mode is _CLOSED:
-        return state, None  # (CLOSED, ADMIT) -> CLOSED: nothing to count
+        return _step(state, _E.ADMIT, now), None
     if mode is _OPEN:
         opened = state.opened_at
         if opened is not None:
             if now < opened:  # the clock went backwards: restart the timeout from now
-                return BreakerState(_OPEN, 0, 0, now, 0), CircuitOpen(
-                    now + config.open_timeout, key
-                )
+                return _step(state, _E.RESTART, now), CircuitOpen(now + config.open_timeout, key)
             until = opened + config.open_timeout
-            if now < until:  # (OPEN, REFUSE) -> OPEN
-                return state, CircuitOpen(until, key)
-        return _enter(TRANSITIONS[_OPEN, _E.ADMIT], now), None
-    in_flight = state.in_flight
-    if in_flight < config.half_open_max_calls:  # (HALF_OPEN, ADMIT) -> HALF_OPEN
-        return BreakerState(_HALF_OPEN, 0, state.successes, None, in_flight + 1), None
-    return state, CircuitOpen(now, key)  # (HALF_OPEN, REFUSE): a trial is in flight
+            if now < until:
+                return _step(state, _E.REFUSE, now), CircuitOpen(until, key)
+        return _step(state, _E.ADMIT, now), None
+    if state.in_flight < config.half_open_max_calls:
+        return _step(state, _E.ADMIT, now), None
+    return _step(state, _E.REFUSE, now), CircuitOpen(now, key)  # a trial is in flight
 
 
 def breaker_admit(
     config: BreakerConfig, state: BreakerState, now: float
 ) -> tuple[BreakerState, CircuitOpen | None]:
     """May a call go out at ``now``? The next state, and None (go) or the refusal."""
+    if state.mode is _CLOSED:
+        mode, effect = TRANSITIONS[_CLOSED_ADMIT]
+        if mode is _CLOSED and effect is _NOTHING:
+            return state, None
     return _admit(config, state, now, "")
 
 
 def _event(config: BreakerConfig, state: BreakerState, outcome: Outcome) -> BreakerEvent:
+    """The counting: which event an outcome is in ``state``."""
     mode = state.mode
     if mode is _CLOSED:
-        if outcome is Outcome.FAILURE:
+        if outcome is _FAILURE:
             return _E.TRIP if state.failures + 1 >= config.failure_threshold else _E.FAILURE
-        return _E.SUCCESS if outcome is Outcome.SUCCESS else _E.IGNORED
+        return _E.SUCCESS if outcome is _SUCCESS else _E.IGNORED
     if mode is _OPEN or state.in_flight <= 0:
         return _E.STALE
-    if outcome is Outcome.SUCCESS:
+    if outcome is _SUCCESS:
         return _E.RECOVER if state.successes + 1 >= config.success_threshold else _E.SUCCESS
-    return _E.FAILURE if outcome is Outcome.FAILURE else _E.IGNORED
+    return _E.FAILURE if outcome is _FAILURE else _E.IGNORED
 
 
 def breaker_record(
@@ -228,23 +277,10 @@ def breaker_record(
 ) -> BreakerState:
     """Fold the outcome of an admitted call into the state."""
     if outcome is _SUCCESS and state.mode is _CLOSED and not state.failures:
-        return state  # the common case, (CLOSED, SUCCESS) with nothing to reset: no change
-    event = _event(config, state, outcome)
-    mode = state.mode
-    nxt = TRANSITIONS[mode, event]
-    if nxt is not mode:
-        return _enter(nxt, now)
-    if mode is _CLOSED:
-        if event is _E.FAILURE:
-            return BreakerState(_CLOSED, state.failures + 1, 0, None, 0)
-        if event is _E.SUCCESS and state.failures:
-            return _FRESH
-        return state
-    if event is _E.SUCCESS:
-        return BreakerState(_HALF_OPEN, 0, state.successes + 1, None, state.in_flight - 1)
-    if event is _E.IGNORED:
-        return BreakerState(_HALF_OPEN, 0, state.successes, None, state.in_flight - 1)
-    return state  # STALE
+        mode, effect = TRANSITIONS[_CLOSED_SUCCESS]
+        if mode is _CLOSED and (effect is _RESET or effect is _NOTHING):
+            return state  # nothing to reset
+    return _step(state, _event(config, state, outcome), now)
 
 
 @attrs.frozen(repr=False)

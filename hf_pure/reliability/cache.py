@@ -2,7 +2,8 @@
 
 A cache holds at most ``capacity`` entries, each with an expiry time (``now + ttl``; the
 config's ``ttl`` unless a put gives its own). A get of a live entry makes it the most recently
-used; a put of a new key into a full cache drops the least recently used entry. Keys are any
+used; a put of a new key into a full cache makes room by dropping the expired entries first,
+then the least recently used live one (as cachetools' ``TTLCache`` does). Keys are any
 hashable values (hf_pure's frozen requests are the intended ones); values are anything except
 the marker ``MISS``, which ``cache_get`` answers when it has nothing. Which requests are worth
 caching is the policy's decision, not this module's.
@@ -12,8 +13,9 @@ is expired once ``now >= expires_at`` (so it is served during ``[put time, put t
 
 Structure (all persistent, so an old state stays valid and unchanged forever)::
 
-    entries : Map[key, (value, expires_at, tick, key)]   the cached values (the key again:
-                                                     the very object the map holds)
+    entries : Map[key, (value, expires_at, tick,      the cached values (the key again:
+                       key, put)]                    the very object the map holds; ``put``:
+                                                     where ``expiry`` keeps its expiry)
     order   : Map[chunk, (key, ... 32 keys)]         recency, 32 ticks per chunk: tick ``t``
                                                      is slot ``t % 32`` of chunk ``t // 32``;
                                                      a smaller tick is older (a slot whose
@@ -23,6 +25,9 @@ Structure (all persistent, so an old state stays valid and unchanged forever)::
                                                      tick - 1`` (it joins ``order`` when full)
     tick    : int                                    the next tick to hand out (only grows)
     low     : int                                    no live tick is below it (only grows)
+    expiry  : Expiry                                 every entry's expiry: a log in put
+                                                     order while that is expiry order, else
+                                                     a heap (see ``reliability.expiry``)
     hits, misses, evictions, expirations    the counters (``stats`` gives them as one value)
 
 Each put and each get-hit stamps its entry with a fresh tick and appends its key to ``head``;
@@ -46,13 +51,20 @@ entry per tick. ``immutables.Map`` is a HAMT, so every ``set``/``delete``/``get`
 O(log32 n) and shares all untouched nodes with the previous version: no transition copies a
 whole map but the occasional compaction below.
 
+Expired entries are found without a scan: the expiry index's first current slot is the
+earliest expiry held, so a put over capacity drops entries while the first one has expired
+(a slot whose entry has moved on is stale and only passed). A put appends one key to a tuple
+when expiries come in order (one default TTL, a clock moving forward), and costs O(log n) map
+writes otherwise; once the slots outnumber four times the entries (plus the slack), the index
+is rebuilt from the entries.
+
 Stale slots are bounded: once the ticks between ``low`` and ``tick`` outnumber twice the
 entries (plus a slack of 64), the live entries are renumbered, oldest first, from the next
 multiple of 32 at or above ``tick``: O(n) after at least n re-stamps, so O(1) amortised. (The
 amortisation is per line of history: replaying an eviction from the same old state repeats
 its scan.)
 
-Transition table (``L`` is the least recently used entry; "expired" means
+Transition table (``L`` is the least recently used live entry; "expired" means
 ``now >= expires_at``; "-" means no change)::
 
     operation        condition                   effect                            stats
@@ -67,22 +79,23 @@ Transition table (``L`` is the least recently used entry; "expired" means
     put(k, v, ttl)   k present                   replace value and expiry;         -
                                                  k becomes most recent
     put(k, v, ttl)   k absent, size < capacity   insert k as most recent           -
-    put(k, v, ttl)   k absent, size = capacity   insert k as most recent,          L expired:
-                                                 then remove L                     expirations+1
-                                                                                   L live:
-                                                                                   evictions+1
+    put(k, v, ttl)   k absent, size = capacity,  insert k as most recent, then     expirations+n
+                     n entries expired (n >= 1)  remove every expired entry
+    put(k, v, ttl)   k absent, size = capacity,  insert k as most recent, then     evictions+1
+                     none expired                remove L
     delete(k)        -                           remove k if present               -
     purge_expired()  -                           remove every expired entry        expirations+n
 
-A put that stores trims the cache down to ``capacity`` by removing least recently used entries
-one by one (so a config whose capacity shrank takes effect at the next such put; gets never
-trim); the entry just put is the most recent and always stays. ``ttl=math.inf`` on a put
-means "never expires" (stored as the largest finite float, so the state stays plain JSON).
+A put that stores and leaves more than ``capacity`` entries trims: every expired entry goes,
+then least recently used live entries one by one until ``capacity`` is met (so a config whose
+capacity shrank takes effect at the next such put; gets never trim); the entry just put is the
+most recent and stays unless it is already expired (a ``now`` so large that ``now + ttl``
+rounds to ``now``). ``ttl=math.inf`` on a put means "never expires" (stored as the largest
+finite float, so the state stays plain JSON).
 
-Expired entries are dropped lazily: by a get that finds them, by eviction when they are the
-least recently used, or by the explicit O(n) maintenance step ``cache_purge_expired``.
-``cache_size`` therefore counts entries held, expired or not; it is never above ``capacity``
-after a put that stores.
+Expired entries are dropped lazily: by a get that finds them, by a put that needs room, or by
+the explicit O(n) maintenance step ``cache_purge_expired``. ``cache_size`` therefore counts
+entries held, expired or not; it is never above ``capacity`` after a put that stores.
 
 Every state round-trips through ``to_plain`` / ``from_plain(CacheState[K, V], data)``; a state
 loaded from outside can be checked with ``cache_problem`` before use.
@@ -92,8 +105,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterator
-from typing import Any, Final, Generic, TypeAlias, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 import attrs
 import immutables
@@ -101,22 +113,36 @@ import immutables
 from hf_pure.core.checks import positive_int, positive_seconds
 from hf_pure.core.state import State
 from hf_pure.core.value import Value
+from hf_pure.reliability.expiry import EMPTY as _NO_EXPIRY
+from hf_pure.reliability.expiry import (
+    STALE_FACTOR,
+    Expiry,
+    expiry_drop,
+    expiry_problem,
+    expiry_push,
+    expiry_rebuilt,
+    expiry_size,
+)
+from hf_pure.reliability.recency import (
+    _CHUNK,
+    _EXPIRES,
+    _KEY,
+    _MASK,
+    _PUT,
+    _SHIFT,
+    _SLACK,
+    _TICK,
+    _VALUE,
+    Entry,
+    live_keys,
+    stamped,
+)
 
 K = TypeVar("K")
 V = TypeVar("V")
 
 #: The largest finite float: the expiry of an entry put with ``ttl=math.inf``.
 FOREVER: Final = 1.7976931348623157e308
-
-# Positions in an entry tuple ``(value, expires_at, tick, key)``.
-_VALUE: Final = 0
-_EXPIRES: Final = 1
-_TICK: Final = 2
-_KEY: Final = 3
-
-#: One cache entry: ``(value, expires_at, tick, key)``. A plain tuple: it is built on every
-#: put and get-hit, and a tuple costs ~10 ns where even a Struct costs ~60.
-Entry: TypeAlias = tuple[V, float, int, K]
 
 
 @attrs.frozen(repr=False)
@@ -149,6 +175,7 @@ class CacheState(State, Generic[K, V], frozen=True):
     head: tuple[K, ...]
     tick: int
     low: int
+    expiry: Expiry[K]
     hits: int = 0
     misses: int = 0
     evictions: int = 0
@@ -169,12 +196,9 @@ class Miss(enum.Enum):
 
 MISS: Final = Miss.MISS
 
-_SLACK: Final = 64  # stale ticks always allowed, so small caches never compact
-_CHUNK: Final = 32  # ticks per recency chunk
-_SHIFT: Final = 5  # tick >> _SHIFT is its chunk
-_MASK: Final = 31  # tick & _MASK is its slot in the chunk
-
-_EMPTY: Final[CacheState[Any, Any]] = CacheState(immutables.Map(), immutables.Map(), (), 0, 0)
+_EMPTY: Final[CacheState[Any, Any]] = CacheState(
+    immutables.Map(), immutables.Map(), (), 0, 0, _NO_EXPIRY
+)
 
 
 def cache_empty() -> CacheState[Any, Any]:
@@ -199,28 +223,29 @@ def cache_get(
     entry = s.entries.get(key)
     if entry is None:
         return CacheState(
-            s.entries, s.order, s.head, s.tick, s.low, s.hits, s.misses + 1, s.evictions,
-            s.expirations,
+            s.entries, s.order, s.head, s.tick, s.low, s.expiry, s.hits, s.misses + 1,
+            s.evictions, s.expirations,
         ), MISS  # fmt: skip
-    if now >= entry[_EXPIRES]:  # its recency slot goes stale
+    if now >= entry[_EXPIRES]:  # its recency slot and expiry pair go stale
         return CacheState(
-            s.entries.delete(key), s.order, s.head, s.tick, s.low, s.hits, s.misses + 1,
-            s.evictions, s.expirations + 1,
+            s.entries.delete(key), s.order, s.head, s.tick, s.low, s.expiry, s.hits,
+            s.misses + 1, s.evictions, s.expirations + 1,
         ), MISS  # fmt: skip
     tick = s.tick
     value = entry[_VALUE]
     if entry[_TICK] == tick - 1:  # already the most recent: nothing to re-stamp
         return CacheState(
-            s.entries, s.order, s.head, tick, s.low, s.hits + 1, s.misses, s.evictions,
-            s.expirations,
+            s.entries, s.order, s.head, tick, s.low, s.expiry, s.hits + 1, s.misses,
+            s.evictions, s.expirations,
         ), value  # fmt: skip
     # The old tick's slot stays behind, stale: the eviction scan passes it when it gets there.
     key = entry[_KEY]  # the key object stored: the map and the slots then compare by identity
-    entries = s.entries.set(key, (value, entry[_EXPIRES], tick, key))
-    entries, order, head, tick, low = _stamped(entries, s.order, s.head, tick, s.low, key)
+    entries = s.entries.set(key, (value, entry[_EXPIRES], tick, key, entry[_PUT]))
+    entries, order, head, tick, low = stamped(entries, s.order, s.head, tick, s.low, key)
     return CacheState(
-        entries, order, head, tick, low, s.hits + 1, s.misses, s.evictions, s.expirations
-    ), value
+        entries, order, head, tick, low, s.expiry, s.hits + 1, s.misses, s.evictions,
+        s.expirations,
+    ), value  # fmt: skip
 
 
 def cache_put(
@@ -234,10 +259,10 @@ def cache_put(
     """Store ``value`` under ``key`` until ``now + ttl`` (``config.ttl`` when ``ttl`` is None).
 
     Replaces any entry for ``key``; the entry becomes the most recently used. Beyond
-    ``config.capacity`` the least recently used entries are removed (counted as evictions, or
-    as expirations when they had already expired). A ``ttl`` that is not positive (0, negative,
-    NaN) stores nothing and removes the old entry, which it supersedes. Putting ``MISS`` is a
-    programmer error (TypeError).
+    ``config.capacity`` the expired entries are removed first (counted as expirations), then
+    the least recently used live ones (counted as evictions). A ``ttl`` that is not positive
+    (0, negative, NaN) stores nothing and removes the old entry, which it supersedes. Putting
+    ``MISS`` is a programmer error (TypeError).
     """
     if value is MISS:
         raise TypeError("MISS is the cache's 'nothing' marker and cannot be cached")
@@ -250,40 +275,47 @@ def cache_put(
         return cache_delete(state, key)
     tick = state.tick
     before = state.entries
-    entries = before.set(key, (value, expires_at, tick, key))
+    expiry, put = expiry_push(state.expiry, expires_at, key)
+    entries = before.set(key, (value, expires_at, tick, key, put))
     if len(entries) == len(before):  # a replacement (its old slot goes stale): the map kept
-        entries = before.delete(key).set(key, (value, expires_at, tick, key))  # the old key
-    entries, order, head, tick, low = _stamped(
+        entries = before.delete(key).set(key, (value, expires_at, tick, key, put))  # the old key
+    entries, order, head, tick, low = stamped(
         entries, state.order, state.head, tick, state.low, key
     )
     capacity = config.capacity
     if len(entries) <= capacity:
+        if (
+            expiry_size(expiry) > STALE_FACTOR * len(entries) + _SLACK
+        ):  # too many stale slots: rebuild
+            expiry, entries = expiry_rebuilt(entries)
         return CacheState(
-            entries, order, head, tick, low, state.hits, state.misses, state.evictions,
+            entries, order, head, tick, low, expiry, state.hits, state.misses, state.evictions,
             state.expirations,
         )  # fmt: skip
-    # Over capacity: remove least recently used entries, scanning up from the watermark and
-    # passing stale slots; a chunk leaves ``order`` once the scan has passed all of it.
+    # Over capacity. First every expired entry goes, earliest expiry first.
+    expiry, entries, gone = expiry_drop(expiry, entries, now)
+    expirations = state.expirations + gone
+    # Then least recently used entries, scanning up from the watermark and passing stale
+    # slots; a chunk leaves ``order`` once the scan has passed all of it.
     evictions = state.evictions
-    expirations = state.expirations
-    top = tick >> _SHIFT  # the chunk ``head`` holds
+    top_chunk = tick >> _SHIFT  # the chunk ``head`` holds
     while len(entries) > capacity and low < tick:  # low = tick: a hand-made, broken state
         chunk = low >> _SHIFT
-        keys = head if chunk == top else order.get(chunk, ())
+        keys = head if chunk == top_chunk else order.get(chunk, ())
         slot = low & _MASK
         live = entries.get(keys[slot]) if slot < len(keys) else None
         if live is not None and live[_TICK] == low:  # the least recently used entry
-            if now >= live[_EXPIRES]:
-                expirations += 1
-            else:
-                evictions += 1
+            evictions += 1
             entries = entries.delete(live[_KEY])
         low += 1
         if not low & _MASK and chunk in order:
             order = order.delete(chunk)
+    if expiry_size(expiry) > STALE_FACTOR * len(entries) + _SLACK:
+        expiry, entries = expiry_rebuilt(entries)
     return CacheState(
-        entries, order, head, tick, low, state.hits, state.misses, evictions, expirations
-    )
+        entries, order, head, tick, low, expiry, state.hits, state.misses, evictions,
+        expirations,
+    )  # fmt: skip
 
 
 def cache_delete(state: CacheState[K, V], key: K) -> CacheState[K, V]:
@@ -292,8 +324,8 @@ def cache_delete(state: CacheState[K, V], key: K) -> CacheState[K, V]:
         return state
     s = state
     return CacheState(
-        s.entries.delete(key), s.order, s.head, s.tick, s.low, s.hits, s.misses, s.evictions,
-        s.expirations,
+        s.entries.delete(key), s.order, s.head, s.tick, s.low, s.expiry, s.hits, s.misses,
+        s.evictions, s.expirations,
     )  # fmt: skip
 
 
@@ -306,96 +338,17 @@ def cache_purge_expired(state: CacheState[K, V], now: float) -> CacheState[K, V]
     entries = state.entries.mutate()
     for key in dead:
         del entries[key]
+    expiry, kept = expiry_rebuilt(entries.finish())
     s = state
     return CacheState(
-        entries.finish(), s.order, s.head, s.tick, s.low, s.hits, s.misses, s.evictions,
+        kept, s.order, s.head, s.tick, s.low, expiry, s.hits, s.misses, s.evictions,
         s.expirations + len(dead),
     )  # fmt: skip
 
 
-def _stamped(
-    entries: immutables.Map[K, Entry[V, K]],
-    order: immutables.Map[int, tuple[K, ...]],
-    head: tuple[K, ...],
-    tick: int,
-    low: int,
-    key: K,
-) -> tuple[
-    immutables.Map[K, Entry[V, K]], immutables.Map[int, tuple[K, ...]], tuple[K, ...], int, int
-]:
-    """The recency order once ``key`` (whose entry, in ``entries``, already has ``tick``) is
-    appended as the newest slot, and ``tick`` handed out: ``head`` joins ``order`` when full,
-    and too many stale slots make a compaction."""
-    head = (*head, key)
-    if len(head) == _CHUNK:
-        order = order.set(tick >> _SHIFT, head)
-        head = ()
-    tick += 1
-    if tick - low > 2 * len(entries) + _SLACK:
-        return _compacted(entries, order, head, tick, low)
-    return entries, order, head, tick, low
-
-
-def _slots(
-    order: immutables.Map[int, tuple[K, ...]], head: tuple[K, ...], tick: int, low: int
-) -> Iterator[tuple[int, K]]:
-    """Every ``(tick, key)`` slot from ``low`` up to ``tick``, oldest first, stale ones too
-    (a slot a hand-made state lacks is skipped)."""
-    top = tick >> _SHIFT
-    t = low
-    while t < tick:
-        chunk = t >> _SHIFT
-        keys = head if chunk == top else order.get(chunk, ())
-        end = min(tick, (chunk + 1) << _SHIFT)
-        base = chunk << _SHIFT
-        for u in range(t, end):
-            if u - base < len(keys):
-                yield u, keys[u - base]
-        t = end
-
-
-def _live(
-    entries: immutables.Map[K, Entry[V, K]],
-    order: immutables.Map[int, tuple[K, ...]],
-    head: tuple[K, ...],
-    tick: int,
-    low: int,
-) -> Iterator[K]:
-    """The keys held, least recently used first."""
-    for t, key in _slots(order, head, tick, low):
-        live = entries.get(key)
-        if live is not None and live[_TICK] == t:
-            yield key
-
-
-def _compacted(
-    entries: immutables.Map[K, Entry[V, K]],
-    order: immutables.Map[int, tuple[K, ...]],
-    head: tuple[K, ...],
-    tick: int,
-    low: int,
-) -> tuple[
-    immutables.Map[K, Entry[V, K]], immutables.Map[int, tuple[K, ...]], tuple[K, ...], int, int
-]:
-    """The live entries renumbered, oldest first, from the first multiple of 32 at or above
-    ``tick``, so no stale slot is left: O(n), and it comes after at least n re-stamps."""
-    keys = list(_live(entries, order, head, tick, low))
-    base = (tick + _MASK) & ~_MASK
-    with entries.mutate() as renumbered:
-        for i, key in enumerate(keys):
-            entry = renumbered[key]
-            renumbered[key] = (entry[_VALUE], entry[_EXPIRES], base + i, entry[_KEY])
-        entries = renumbered.finish()
-    full = len(keys) & ~_MASK
-    chunks = immutables.Map(
-        ((base + i) >> _SHIFT, tuple(keys[i : i + _CHUNK])) for i in range(0, full, _CHUNK)
-    )
-    return entries, chunks, tuple(keys[full:]), base + len(keys), base
-
-
 def cache_keys(state: CacheState[K, V]) -> tuple[K, ...]:
     """The keys held, least recently used first (expired ones included). O(n)."""
-    return tuple(_live(state.entries, state.order, state.head, state.tick, state.low))
+    return tuple(live_keys(state.entries, state.order, state.head, state.tick, state.low))
 
 
 def cache_problem(state: CacheState[Any, Any]) -> str | None:
@@ -417,8 +370,8 @@ def cache_problem(state: CacheState[Any, Any]) -> str | None:
         return f"{len(state.entries)} entries but only {state.tick - state.low} recency ticks"
     top = state.tick >> _SHIFT
     for key, entry in state.entries.items():
-        if len(entry) != 4 or entry[_KEY] != key:
-            return f"entry {key!r} is not (value, expires_at, tick, {key!r})"
+        if len(entry) != 5 or entry[_KEY] != key:
+            return f"entry {key!r} is not (value, expires_at, tick, {key!r}, put)"
         tick = entry[_TICK]
         if not state.low <= tick < state.tick:
             return f"entry {key!r} has tick {tick} outside [{state.low}, {state.tick})"
@@ -429,6 +382,9 @@ def cache_problem(state: CacheState[Any, Any]) -> str | None:
             return f"entry {key!r} has tick {tick}, which the recency order does not map to it"
         if math.isnan(entry[_EXPIRES]):
             return f"entry {key!r} has a NaN expiry"
+    problem = expiry_problem(state.expiry, state.entries)
+    if problem is not None:
+        return problem
     stats = state.stats
     if min(stats.hits, stats.misses, stats.evictions, stats.expirations) < 0:
         return "negative counter"
