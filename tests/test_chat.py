@@ -13,6 +13,7 @@ from toolz import pipe
 
 import hf_pure as hf
 from hf_pure.core.codec import loads
+from hf_pure.core.errors import ErrorEvent
 from hf_pure.core.http import raw_reply
 from hf_pure.core.request import DONE, Broken
 from hf_pure.core.sse import SseEvent
@@ -395,7 +396,8 @@ def test_a_200_carrying_an_error_object_is_that_error() -> None:
     out = hf.chat(MODEL, ["x"]).decode(
         raw_reply(200, b'{"error": "Model is overloaded", "error_type": "overloaded"}')
     )
-    assert isinstance(out.failure(), hf.Overloaded)
+    assert out.failure() == ErrorEvent("Model is overloaded", "overloaded")
+    assert hf.is_retryable(out.failure())
 
 
 @given(st.binary(max_size=200))
@@ -452,12 +454,14 @@ def test_codec_turns_events_into_chunks_and_assembles() -> None:
 def test_codec_done_error_and_broken() -> None:
     assert CHAT_CODEC.event(SseEvent(b"[DONE]"), None) is DONE
     err = CHAT_CODEC.event(ev({"error": "boom", "error_type": "generation"}), "rid")
-    assert err == hf.GenerationFailed("generation", "boom", None, "rid")
+    assert err == ErrorEvent("boom", "generation", request_id="rid")
     assert isinstance(CHAT_CODEC.event(SseEvent(b"not json"), None), Broken)
     assert isinstance(CHAT_CODEC.event(SseEvent(b"[1, 2]"), None), Broken)
-    assert isinstance(CHAT_CODEC.event(SseEvent(b'{"choices": 5}'), None), Broken)
+    wrong = CHAT_CODEC.event(SseEvent(b'{"choices": 5}'), None)
+    assert isinstance(wrong, hf.MalformedResponse)
+    assert wrong.reason.endswith("choices: expected an array, got a number")
     named = CHAT_CODEC.event(SseEvent(b"overloaded", "error"), None)
-    assert isinstance(named, hf.ServerError)
+    assert named == ErrorEvent("overloaded")
 
 
 def test_streamed_tool_calls_are_merged_by_index() -> None:

@@ -12,6 +12,7 @@ from toolz import pipe
 
 import hf_pure as hf
 from hf_pure.core.codec import loads
+from hf_pure.core.errors import ErrorEvent
 from hf_pure.core.http import raw_reply
 from hf_pure.core.request import Broken
 from hf_pure.core.sse import SseEvent
@@ -160,7 +161,7 @@ def test_stream_codec_errors() -> None:
     err = CODEC.event(
         ev({"error": "Request failed during generation", "error_type": "generation"}), None
     )
-    assert isinstance(err, hf.GenerationFailed)
+    assert err == ErrorEvent("Request failed during generation", "generation")
     assert isinstance(CODEC.event(SseEvent(b"{not json"), None), Broken)
 
 

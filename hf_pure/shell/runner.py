@@ -36,7 +36,15 @@ from hf_pure.core.errors import (
     Unauthorized,
 )
 from hf_pure.core.http import HttpCall, RawReply
-from hf_pure.core.request import Broken, Done, Request, StreamingRequest, conclude, decode_reply
+from hf_pure.core.request import (
+    Broken,
+    Done,
+    Request,
+    StreamingRequest,
+    conclude,
+    decode_reply,
+    ended_by,
+)
 from hf_pure.core.secret import Secret
 
 T = TypeVar("T")
@@ -431,7 +439,7 @@ class Stream(Generic[C, T]):
         elif isinstance(ending, Broken):
             self._interrupted(ending.reason)
         else:
-            self._end(Failure(ending))
+            self._end(Failure(ended_by(self._codec, self._chunks, ending)))
 
     async def _drain(self) -> None:
         """Read what follows the end of the stream so the connection can be reused."""
