@@ -13,6 +13,7 @@ import hf_pure as hf
 from hf_pure.core.errors import ErrorEvent
 from hf_pure.core.failures import error_from_event, error_from_reply, retry_after_seconds
 from hf_pure.core.http import raw_reply
+from hf_pure.testing.strategies import KINDS, wire_bodies
 
 
 def test_401_bad_token() -> None:
@@ -202,7 +203,7 @@ def test_is_retryable(error: hf.HfError, retryable: bool) -> None:
 
 @given(
     status=st.integers(min_value=100, max_value=599),
-    body=st.binary(max_size=300),
+    body=st.sampled_from(KINDS).flatmap(wire_bodies) | st.binary(max_size=300),
     headers=st.dictionaries(
         st.sampled_from(
             [

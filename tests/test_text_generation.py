@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from returns.result import Failure, Success
 from toolz import pipe
 
@@ -163,8 +161,3 @@ def test_stream_codec_errors() -> None:
     )
     assert err == ErrorEvent("Request failed during generation", "generation")
     assert isinstance(CODEC.event(SseEvent(b"{not json"), None), Broken)
-
-
-@given(st.binary(max_size=100))
-def test_stream_codec_is_total(data: bytes) -> None:
-    CODEC.event(SseEvent(data), None)
