@@ -32,6 +32,7 @@ from hf_pure.testing.strategies import (
 )
 
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+STREAMS = settings(FUZZ, max_examples=50)  # a stream is several shapes: fewer suffice
 
 CHAT = hf.chat("meta-llama/Llama-3.1-8B-Instruct", ["hi"])
 TGI = hf.text_generation("gpt2", "hi")
@@ -218,7 +219,7 @@ def run_stream(codec: Any, datas: list[bytes], split: int) -> None:
         )
 
 
-@FUZZ
+@STREAMS
 @given(datas=sse_streams("chat_chunk"), split=st.integers(0, 400))
 def test_chat_stream_codec_is_total(datas: list[bytes], split: int) -> None:
     run_stream(CHAT_CODEC, datas, split)
@@ -226,7 +227,7 @@ def test_chat_stream_codec_is_total(datas: list[bytes], split: int) -> None:
     assert isinstance(answer, hf.ChatCompletion)
 
 
-@FUZZ
+@STREAMS
 @given(datas=sse_streams("tgi_event"), split=st.integers(0, 400))
 def test_text_generation_stream_codec_is_total(datas: list[bytes], split: int) -> None:
     run_stream(TEXT_GENERATION_CODEC, datas, split)
