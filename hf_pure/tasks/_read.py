@@ -175,16 +175,14 @@ def _is_json(value: Any) -> bool:
 # ------------------------------------------------------------------------------- whole objects
 
 
-def fields(obj: dict[str, Any], at: str, spec: Spec) -> tuple[Any, ...] | Bad:
+def fields(obj: dict[str, Any], at: str, spec: Spec) -> list[Any] | Bad:
     """Each ``(key, reader)`` of ``spec`` read from ``obj``, in order, or the first Bad."""
-    out = []
     get = obj.get
-    for key, read in spec:
-        value = read(get(key), at, key)
-        if isinstance(value, Bad):
+    out = [read(get(key), at, key) for key, read in spec]
+    for value in out:
+        if type(value) is Bad:
             return value
-        out.append(value)
-    return tuple(out)
+    return out
 
 
 def need_object(value: Any, path: str) -> dict[str, Any] | Bad:
