@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     )
     from hf_pure.core.errors import (
         BadRequest as BadRequest, CircuitOpen as CircuitOpen, ConfigError as ConfigError,
-        ConnectionFailed as ConnectionFailed, GenerationFailed as GenerationFailed,
+        ConnectionFailed as ConnectionFailed, ErrorEvent as ErrorEvent,
+        GenerationFailed as GenerationFailed,
         HfError as HfError, HfErrorBase as HfErrorBase, HfException as HfException,
         InvalidInput as InvalidInput, is_retryable as is_retryable,
         MalformedResponse as MalformedResponse, MissingToken as MissingToken,
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from hf_pure.core.sse import SseEvent as SseEvent
     from hf_pure.shell.runner import open_runner as open_runner, Runner as Runner, Stream as Stream
     from hf_pure.tasks.chat import chat as chat, ChatRequest as ChatRequest
+    from hf_pure.tasks.options import Unsendable as Unsendable
     from hf_pure.tasks.chat_reply import (
         ChatCompletion as ChatCompletion, Choice as Choice, Usage as Usage,
     )
@@ -94,7 +96,8 @@ if TYPE_CHECKING:
         Wait as Wait,
     )
     from hf_pure.reliability.breaker import (
-        BreakerConfig as BreakerConfig, BreakerMode as BreakerMode, BreakerState as BreakerState,
+        BreakerConfig as BreakerConfig, BreakerEffect as BreakerEffect, BreakerMode as BreakerMode,
+        BreakerState as BreakerState,
     )
     from hf_pure.reliability.bucket import BucketConfig as BucketConfig, BucketState as BucketState
     from hf_pure.reliability.cache import (
@@ -150,6 +153,7 @@ _EXPORTS: Final = MappingProxyType(
         "CircuitOpen": "hf_pure.core.errors",
         "ConfigError": "hf_pure.core.errors",
         "ConnectionFailed": "hf_pure.core.errors",
+        "ErrorEvent": "hf_pure.core.errors",
         "GenerationFailed": "hf_pure.core.errors",
         "HfError": "hf_pure.core.errors",
         "HfErrorBase": "hf_pure.core.errors",
@@ -185,6 +189,7 @@ _EXPORTS: Final = MappingProxyType(
         "Stream": "hf_pure.shell.runner",
         "chat": "hf_pure.tasks.chat",
         "ChatRequest": "hf_pure.tasks.chat",
+        "Unsendable": "hf_pure.tasks.options",
         "ChatCompletion": "hf_pure.tasks.chat_reply",
         "Choice": "hf_pure.tasks.chat_reply",
         "Usage": "hf_pure.tasks.chat_reply",
@@ -267,6 +272,7 @@ _EXPORTS: Final = MappingProxyType(
         "Wait": "hf_pure.reliability.policy",
         "BreakerConfig": "hf_pure.reliability.breaker",
         "BreakerMode": "hf_pure.reliability.breaker",
+        "BreakerEffect": "hf_pure.reliability.breaker",
         "BreakerState": "hf_pure.reliability.breaker",
         "BucketConfig": "hf_pure.reliability.bucket",
         "BucketState": "hf_pure.reliability.bucket",
@@ -323,6 +329,7 @@ _EAGER: Final = frozenset(
         "hf_pure.tasks.chat_reply",
         "hf_pure.tasks.messages",
         "hf_pure.tasks.modifiers",
+        "hf_pure.tasks.options",  # loaded by chat anyway
     }
 )
 

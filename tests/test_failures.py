@@ -10,8 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import hf_pure as hf
+from hf_pure.core.errors import ErrorEvent
 from hf_pure.core.failures import error_from_event, error_from_reply, retry_after_seconds
 from hf_pure.core.http import raw_reply
+from hf_pure.testing.strategies import KINDS, wire_bodies
 
 
 def test_401_bad_token() -> None:
@@ -130,13 +132,48 @@ def test_plain_text_and_error_headers() -> None:
     assert text == hf.BadRequest(418, "I'm a teapot really")
 
 
-def test_mid_stream_error_events() -> None:
-    assert error_from_event({"error": "oops", "error_type": "generation"}) == hf.GenerationFailed(
-        "generation", "oops", None
+def test_mid_stream_error_events_are_error_events_without_invented_statuses() -> None:
+    assert error_from_event({"error": "oops", "error_type": "generation"}, "r") == ErrorEvent(
+        "oops", "generation", None, request_id="r"
     )
-    assert isinstance(error_from_event({"error": "x", "error_type": "validation"}), hf.BadRequest)
-    assert error_from_event({"error": "x", "status": 429}) == hf.RateLimited(None, "x")
-    assert error_from_event({"error": "plain"}) == hf.ServerError(500, "plain")
+    assert error_from_event({"error": "x", "error_type": "validation"}) == ErrorEvent(
+        "x", "validation"
+    )
+    # a status the event itself names is kept as its code, not taken for the HTTP status
+    assert error_from_event({"error": "x", "status": 429}) == ErrorEvent("x", None, 429)
+    assert error_from_event({"error": {"message": "m", "code": 503}}).code == 503
+    assert error_from_event({"error": "x", "status": 7}).code is None  # not a status
+    plain = error_from_event({"error": "plain"})
+    assert plain == ErrorEvent("plain")
+    assert "HTTP" not in plain.message and "plain" in plain.message
+
+
+@pytest.mark.parametrize(
+    ("event", "retryable"),
+    [
+        (ErrorEvent("x", "overloaded"), True),
+        (ErrorEvent("x", None, 429), True),
+        (ErrorEvent("x", None, 503), True),
+        (ErrorEvent("x", None, 501), False),
+        (ErrorEvent("x", "generation"), False),
+        (ErrorEvent("x", "validation", 422), False),
+        (ErrorEvent("x"), False),
+    ],
+)
+def test_error_events_retry_as_what_they_say(event: ErrorEvent, retryable: bool) -> None:
+    assert hf.is_retryable(event) is retryable
+
+
+def test_an_error_event_ending_a_stream_keeps_the_text_before_it() -> None:
+    from hf_pure.core.request import ended_by
+    from hf_pure.tasks.chat_stream import CHAT_CODEC
+
+    chunks = [hf.ChatChunk(choices=(hf.ChunkChoice(delta=hf.Delta(content=t)),)) for t in "ab"]
+    err = ended_by(CHAT_CODEC, chunks, ErrorEvent("boom", "generation"))
+    assert err == ErrorEvent("boom", "generation", received="ab", chunks=2)
+    assert "after 2 chunks" in err.message
+    other = hf.ServerError(500)
+    assert ended_by(CHAT_CODEC, chunks, other) is other
 
 
 @pytest.mark.parametrize(
@@ -166,7 +203,7 @@ def test_is_retryable(error: hf.HfError, retryable: bool) -> None:
 
 @given(
     status=st.integers(min_value=100, max_value=599),
-    body=st.binary(max_size=300),
+    body=st.sampled_from(KINDS).flatmap(wire_bodies) | st.binary(max_size=300),
     headers=st.dictionaries(
         st.sampled_from(
             [

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
 
 import hf_pure as hf
+from hf_pure.core.errors import ErrorEvent
 from hf_pure.core.serial import from_plain, to_plain
 from hf_pure.reliability.bucket import BucketConfig
 from hf_pure.reliability.failover import Endpoint, FailoverConfig
@@ -124,6 +125,12 @@ def test_server_failures_open_the_breaker_and_it_recovers() -> None:
         (hf.BadRequest(422), "success"),
         (hf.NotFound(), "success"),
         (hf.InvalidInput("f", "r"), "ignored"),
+        # an error event inside a 200 stream: a failed generation or an overload is the
+        # service failing; a refused input says it is up
+        (ErrorEvent("boom", error_type="generation", received="par", chunks=2), "failure"),
+        (ErrorEvent("busy", error_type="overloaded"), "failure"),
+        (ErrorEvent("unknown error"), "failure"),
+        (ErrorEvent("too long", error_type="validation"), "success"),
     ],
 )
 def test_what_counts_against_the_breaker(error: hf.HfError, outcome: str) -> None:

@@ -16,6 +16,7 @@ from returns.result import Failure, Success
 from toolz import pipe
 
 import hf_pure as hf
+from hf_pure.core.errors import ErrorEvent
 from hf_pure.testing import Emulator, Fault
 
 MODEL = "meta-llama/Llama-3.1-8B-Instruct"
@@ -313,7 +314,12 @@ async def test_mid_stream_error_event(runner: hf.Runner, emulator: Emulator) -> 
     stream = runner.stream(ask())
     chunks = [c async for c in stream]
     assert len(chunks) == 3
-    assert isinstance(failure_of(stream.result), hf.GenerationFailed)
+    err = failure_of(stream.result)
+    # an error event, as the server sent it: its type and the text before it, no HTTP status
+    assert isinstance(err, ErrorEvent)
+    assert err.error_type == "generation"
+    assert (err.chunks, err.received) == (3, "".join(c.text for c in chunks))
+    assert err.received
 
 
 async def test_noisy_but_valid_sse_decodes_the_same(runner: hf.Runner, emulator: Emulator) -> None:

@@ -232,6 +232,33 @@ class StreamInterrupted(HfErrorBase):
 
 
 @attrs.frozen(repr=False, eq=False, slots=False)
+class ErrorEvent(HfErrorBase):
+    """The server reported an error inside a 2xx reply: an ``{"error": ...}`` event in a stream
+    (``received`` keeps the text of the ``chunks`` chunks before it), or a 2xx body that is an
+    error object. No HTTP error status was sent: ``code`` is a status the event itself named,
+    ``error_type`` its kind (TGI: generation, incomplete_generation, overloaded, validation)."""
+
+    detail: str
+    error_type: str | None = None
+    code: int | None = None
+    received: str = ""
+    chunks: int = 0
+    request_id: str | None = None
+
+    @property
+    def message(self) -> str:
+        kind = f" [{self.error_type}]" if self.error_type else ""
+        code = f" (code {self.code})" if self.code is not None else ""
+        after = (
+            f" after {self.chunks} chunks (the {len(self.received)} characters received are "
+            "kept in .received)"
+            if self.chunks
+            else ""
+        )
+        return f"the server reported an error{kind}{code} in a 2xx reply{after}{_opt(self.detail)}"
+
+
+@attrs.frozen(repr=False, eq=False, slots=False)
 class MalformedResponse(HfErrorBase):
     """The server answered with something that is not the documented format."""
 
@@ -353,6 +380,7 @@ HfError: TypeAlias = (
     | Timeout
     | ConnectionFailed
     | StreamInterrupted
+    | ErrorEvent
     | MalformedResponse
     | CircuitOpen
     | RateLimitedLocally
@@ -372,12 +400,18 @@ _RETRYABLE: tuple[type[HfErrorBase], ...] = (
 def is_retryable(error: HfError) -> bool:
     """True when sending the same request again later may succeed.
 
-    Retryable: 429, model loading, overloaded, 5xx except 501, timeouts, connection failures and
-    cut streams. Never: bad input, 400/401/403/404/422, malformed replies and the local refusals
+    Retryable: 429, model loading, overloaded, 5xx except 501, timeouts, connection failures,
+    cut streams, and error events saying overloaded or naming one of those statuses. Never:
+    bad input, 400/401/403/404/422, malformed replies and the local refusals
     (circuit open, local rate limit, no healthy endpoint), which have their own waits.
     """
     if isinstance(error, ServerError):
         return error.status != 501
+    if isinstance(error, ErrorEvent):  # retryable when the event says what a retryable status says
+        code = error.code
+        return error.error_type == "overloaded" or (
+            code is not None and (code == 429 or (code >= 500 and code != 501))
+        )
     return isinstance(error, _RETRYABLE)
 
 

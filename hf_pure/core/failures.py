@@ -16,6 +16,7 @@ from typing import Any
 from hf_pure.core.codec import JSONDecodeError, excerpt, loads
 from hf_pure.core.errors import (
     BadRequest,
+    ErrorEvent,
     GenerationFailed,
     HfError,
     MalformedResponse,
@@ -198,25 +199,21 @@ def error_from_reply(reply: RawReply) -> HfError:
     )
 
 
-def error_from_event(obj: Any, request_id: str | None = None) -> HfError:
-    """The HfError for an ``{"error": ...}`` object that arrived inside a 200 stream."""
-    detail = _message_of(obj) or "the server reported an error mid-stream"
-    status = 0
+def error_from_event(obj: Any, request_id: str | None = None) -> ErrorEvent:
+    """The error for an ``{"error": ...}`` object that arrived in a 2xx reply (mid-stream, or
+    as a whole body): an :class:`ErrorEvent` with the event's message, ``error_type`` and any
+    status code it names, never an HTTP status the server did not send. The stream's runner
+    adds the text received before it (:func:`hf_pure.core.request.ended_by`)."""
+    detail = _message_of(obj) or "the server reported an error"
+    code = None
     if isinstance(obj, dict):
-        code = obj.get("status") or obj.get("code")
-        if isinstance(obj.get("error"), dict):
-            code = code or obj["error"].get("code") or obj["error"].get("status")
-        if isinstance(code, int) and not isinstance(code, bool):
-            status = code
-    error_type = _error_type_of(obj)
-    if status == 0:
-        # No status: the stream itself was a 200, so only the error type can say more.
-        if error_type in ("generation", "incomplete_generation", "overloaded"):
-            return classify(0, detail, error_type, request_id=request_id)
-        if error_type == "validation":
-            return BadRequest(422, detail, error_type, request_id)
-        return ServerError(500, detail, None, request_id)
-    return classify(status, detail, error_type, request_id=request_id)
+        raw = obj.get("status") or obj.get("code")
+        inner = obj.get("error")
+        if isinstance(inner, dict):
+            raw = raw or inner.get("code") or inner.get("status")
+        if type(raw) is int and 100 <= raw <= 599:
+            code = raw
+    return ErrorEvent(detail, _error_type_of(obj), code, request_id=request_id)
 
 
 def malformed(reply: RawReply, reason: str) -> MalformedResponse:

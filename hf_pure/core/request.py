@@ -15,7 +15,7 @@ import attrs
 from returns.result import Failure, Result, Success
 
 from hf_pure.core.config import Limits
-from hf_pure.core.errors import HfError, InvalidInput, StreamInterrupted
+from hf_pure.core.errors import ErrorEvent, HfError, InvalidInput, StreamInterrupted
 from hf_pure.core.failures import error_from_reply
 from hf_pure.core.http import HttpCall, RawReply
 from hf_pure.core.sse import SseEvent
@@ -147,3 +147,11 @@ def conclude(
     if complete:
         return Success(codec.assemble(chunks))
     return Failure(StreamInterrupted(codec.text(chunks), len(chunks), reason, request_id))
+
+
+def ended_by(codec: StreamCodec[C, T], chunks: Sequence[C], error: HfError) -> HfError:
+    """The error that ended a stream, with what arrived before it: an :class:`ErrorEvent` keeps
+    the text of the chunks received (the codec reads one event and can't know them)."""
+    if isinstance(error, ErrorEvent) and chunks:
+        return attrs.evolve(error, received=codec.text(chunks), chunks=len(chunks))
+    return error

@@ -12,6 +12,7 @@ from returns.result import Result, Success
 from hf_pure.core.errors import (
     BadRequest,
     ConnectionFailed,
+    ErrorEvent,
     GenerationFailed,
     HfError,
     MalformedResponse,
@@ -61,6 +62,9 @@ def breaker_outcome(result: Result[Any, HfError]) -> Outcome:
     error = result.failure()
     if isinstance(error, _SERVICE_FAILURES):
         return Outcome.FAILURE
+    if isinstance(error, ErrorEvent):  # an error reported inside a 2xx reply or stream
+        # a refused input says the service is up; a failed generation or overload, not
+        return Outcome.SUCCESS if error.error_type == "validation" else Outcome.FAILURE
     if isinstance(error, _SERVICE_UP):
         return Outcome.SUCCESS
     return Outcome.IGNORED  # 429, local refusals, bad input: nothing learned about health

@@ -17,7 +17,14 @@ from returns.result import Failure, Result, Success
 from hf_pure.core import sse
 from hf_pure.core.errors import HfError, StreamInterrupted
 from hf_pure.core.http import RawReply
-from hf_pure.core.request import Broken, Done, StreamingRequest, conclude, decode_reply
+from hf_pure.core.request import (
+    Broken,
+    Done,
+    StreamingRequest,
+    conclude,
+    decode_reply,
+    ended_by,
+)
 from hf_pure.shell.transport import RUNNER_CLOSED, transport_error
 
 if TYPE_CHECKING:
@@ -270,7 +277,7 @@ class Stream(Generic[C, T]):
         elif isinstance(ending, Broken):
             self._interrupted(ending.reason)
         else:
-            self._end(Failure(ending))
+            self._end(Failure(ended_by(self._codec, self._chunks, ending)))
 
     async def _drain(self) -> None:
         """Read what follows the end of the stream so the connection can be reused."""

@@ -1,4 +1,10 @@
-"""Chat replies as values, and the total decoder of a whole (non-streamed) chat answer."""
+"""Chat replies as values, and the total decoder of a whole (non-streamed) chat answer.
+
+The reply is read field by field with the shared total readers (:mod:`hf_pure.tasks._read`):
+a wrong type anywhere is a ``MalformedResponse`` naming the field, and the ``Message`` of each
+choice is built only from values already checked (never through the converter that takes
+user input).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,28 @@ from typing import Any
 import attrs
 from returns.result import Failure, Result, Success
 
-from hf_pure.core.codec import JSONDecodeError, loads
+from hf_pure.core.codec import JSONDecodeError, dumps_canonical, loads
 from hf_pure.core.errors import HfError
 from hf_pure.core.failures import error_from_event, malformed
 from hf_pure.core.http import RawReply
 from hf_pure.core.value import ValueEq
-from hf_pure.tasks.messages import Message, ToolCall, message_from_json
+from hf_pure.tasks._read import (
+    Bad,
+    Spec,
+    array,
+    each,
+    fields,
+    integer,
+    json_text,
+    kind_of,
+    mapping,
+    need_object,
+    number,
+    path_of,
+    reencode,
+    text,
+)
+from hf_pure.tasks.messages import ContentPart, Message, RawPart, TextPart, ToolCall
 
 
 @attrs.frozen(repr=False, eq=False)
@@ -56,7 +78,7 @@ class ChatCompletion(ValueEq):
 
     @property
     def message(self) -> Message:
-        return self.choices[0].message if self.choices else Message("assistant", "")
+        return self.choices[0].message if self.choices else Message(role="assistant", content="")
 
     @property
     def text(self) -> str:
@@ -71,75 +93,210 @@ class ChatCompletion(ValueEq):
         return self.choices[0].finish_reason if self.choices else None
 
 
-def _int(value: Any, default: int = 0) -> int:
-    return value if type(value) is int else default
+_USAGE: Spec = (
+    ("prompt_tokens", integer),
+    ("completion_tokens", integer),
+    ("total_tokens", integer),
+)
 
 
-def _str(value: Any) -> str | None:
-    return value if type(value) is str else None
+def read_usage(value: Any, at: str, key: str | int) -> Usage | Bad | None:
+    """The token counts of a reply or chunk (None when absent); a missing total is the sum."""
+    obj = mapping(value, at, key)
+    if obj is None or isinstance(obj, Bad):
+        return obj
+    got = fields(obj, path_of(at, key), _USAGE)
+    if isinstance(got, Bad):
+        return got
+    prompt, completion, total = got
+    prompt, completion = prompt or 0, completion or 0
+    return Usage(
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        total_tokens=total if total is not None else prompt + completion,
+    )
 
 
-def _usage(obj: Any) -> Usage | None:
-    if not isinstance(obj, dict):
-        return None
-    prompt = _int(obj.get("prompt_tokens"))
-    completion = _int(obj.get("completion_tokens"))
-    return Usage(prompt, completion, _int(obj.get("total_tokens"), prompt + completion))
+_TOP: Spec = (("token", text), ("logprob", number))
+_TOKEN: Spec = (("token", text), ("logprob", number), ("top_logprobs", array))
 
 
-
-def _logprobs(obj: Any) -> tuple[TokenLogprob, ...]:
-    content = obj.get("content") if isinstance(obj, dict) else None
-    if not isinstance(content, list):
-        return ()
-    out = []
-    for item in content:
-        if not isinstance(item, dict):
-            continue
-        tops = item.get("top_logprobs")
-        top = tuple(
-            TopLogprob(str(t.get("token", "")), float(t.get("logprob", 0.0)))
-            for t in (tops if isinstance(tops, list) else ())
-            if isinstance(t, dict) and isinstance(t.get("logprob", 0.0), int | float)
-        )
-        lp = item.get("logprob", 0.0)
-        out.append(
-            TokenLogprob(
-                str(item.get("token", "")), float(lp) if isinstance(lp, int | float) else 0.0, top
-            )
-        )
-    return tuple(out)
+def _top(item: Any, at: str) -> TopLogprob | Bad:
+    obj = need_object(item, at)
+    if isinstance(obj, Bad):
+        return obj
+    got = fields(obj, at, _TOP)
+    if isinstance(got, Bad):
+        return got
+    token, logprob = got
+    return TopLogprob(token=token or "", logprob=logprob if logprob is not None else 0.0)
 
 
-def completion_from_json(obj: Any) -> ChatCompletion | str:
-    """A ChatCompletion from parsed JSON, or the reason it is not one."""
+def _token_logprob(item: Any, at: str) -> TokenLogprob | Bad:
+    obj = need_object(item, at)
+    if isinstance(obj, Bad):
+        return obj
+    got = fields(obj, at, _TOKEN)
+    if isinstance(got, Bad):
+        return got
+    token, logprob, tops = got
+    top = each(tops, at, "top_logprobs", _top)
+    if isinstance(top, Bad):
+        return top
+    return TokenLogprob(token=token or "", logprob=logprob if logprob is not None else 0.0, top=top)
+
+
+def _logprobs(value: Any, at: str) -> tuple[TokenLogprob, ...] | Bad:
+    obj = mapping(value, at, "logprobs")
+    if obj is None or isinstance(obj, Bad):
+        return () if obj is None else obj
+    at = f"{at}.logprobs"
+    content = array(obj.get("content"), at, "content")
+    if isinstance(content, Bad):
+        return content
+    return each(content, at, "content", _token_logprob)
+
+
+_CALL: Spec = (("id", text), ("type", text), ("function", mapping))
+_FUNCTION: Spec = (("name", text), ("arguments", json_text))
+
+
+def read_tool_call(item: Any, at: str) -> ToolCall | Bad:
+    """One tool call of a message; ``arguments`` given as an object (as some providers send
+    them) is kept as its JSON text."""
+    obj = need_object(item, at)
+    if isinstance(obj, Bad):
+        return obj
+    got = fields(obj, at, _CALL)
+    if isinstance(got, Bad):
+        return got
+    call_id, kind, function = got
+    name: str | None = None
+    arguments: str | None = None
+    if function is not None:
+        fn = fields(function, f"{at}.function", _FUNCTION)
+        if isinstance(fn, Bad):
+            return fn
+        name, arguments = fn
+    return ToolCall(
+        id=call_id or "", name=name or "", arguments=arguments or "{}", type=kind or "function"
+    )
+
+
+def _part(item: Any, at: str) -> ContentPart | Bad:
+    """A content part of a reply: text parts as text, any other part kept as its JSON."""
+    obj = need_object(item, at)
+    if isinstance(obj, Bad):
+        return obj
+    got = fields(obj, at, (("type", text), ("text", text)))
+    if isinstance(got, Bad):
+        return got
+    kind, words = got
+    if kind == "text" and words is not None:
+        return TextPart(text=words)
+    if reencode(obj) is None:
+        return Bad(at, "not encodable as JSON")
+    return RawPart(json=dumps_canonical(obj))
+
+
+def _content(value: Any, at: str) -> str | tuple[ContentPart, ...] | Bad | None:
+    if value is None or type(value) is str:
+        return value
+    if type(value) is list:
+        return each(value, at, "content", _part)
+    return Bad(f"{at}.content", f"expected text or an array of parts, got {kind_of(value)}")
+
+
+_MESSAGE: Spec = (
+    ("role", text),
+    ("tool_calls", array),
+    ("reasoning_content", text),
+    ("reasoning", text),
+)
+
+
+def read_message(value: Any, at: str) -> Message | Bad:
+    """The assistant message of a choice."""
+    obj = need_object(value, at)
+    if isinstance(obj, Bad):
+        return obj
+    got = fields(obj, at, _MESSAGE)
+    if isinstance(got, Bad):
+        return got
+    role, calls, reasoning_content, reasoning = got
+    content = _content(obj.get("content"), at)
+    if isinstance(content, Bad):
+        return content
+    tool_calls = each(calls, at, "tool_calls", read_tool_call)
+    if isinstance(tool_calls, Bad):
+        return tool_calls
+    return Message(
+        role=role or "assistant",
+        content=content,
+        tool_calls=tool_calls,
+        reasoning=reasoning_content or reasoning,
+    )
+
+
+_CHOICE: Spec = (("index", integer), ("finish_reason", text))
+
+
+def _choice(item: Any, at: str, position: int) -> Choice | Bad:
+    obj = need_object(item, at)
+    if isinstance(obj, Bad):
+        return obj
+    got = fields(obj, at, _CHOICE)
+    if isinstance(got, Bad):
+        return got
+    index, finish_reason = got
+    message = read_message(obj.get("message"), f"{at}.message")
+    if isinstance(message, Bad):
+        return message
+    logprobs = _logprobs(obj.get("logprobs"), at)
+    if isinstance(logprobs, Bad):
+        return logprobs
+    return Choice(
+        index=index if index is not None else position,
+        message=message,
+        finish_reason=finish_reason,
+        logprobs=logprobs,
+    )
+
+
+_COMPLETION: Spec = (
+    ("id", text),
+    ("model", text),
+    ("created", integer),
+    ("system_fingerprint", text),
+    ("usage", read_usage),
+)
+
+
+def completion_from_json(obj: Any) -> ChatCompletion | Bad:
+    """A ChatCompletion from parsed JSON, or what is wrong with it (field path and reason)."""
     if type(obj) is not dict:
-        return f"expected a JSON object, got {type(obj).__name__}"
+        return Bad("", f"expected a JSON object, got {kind_of(obj)}")
     raw_choices = obj.get("choices")
     if type(raw_choices) is not list:
-        return "the reply has no 'choices' list"
+        what = "missing" if raw_choices is None else f"got {kind_of(raw_choices)}"
+        return Bad("choices", f"expected an array of choices, {what}")
+    got = fields(obj, "", _COMPLETION)
+    if isinstance(got, Bad):
+        return got
+    reply_id, model, created, fingerprint, usage = got
     choices = []
-    for i, c in enumerate(raw_choices):
-        message = c.get("message") if type(c) is dict else None
-        if type(message) is not dict:
-            return f"choice {i} has no 'message' object"
-        logprobs = c.get("logprobs")
-        choices.append(
-            Choice(
-                _int(c.get("index"), i),
-                message_from_json(message, "assistant"),
-                _str(c.get("finish_reason")),
-                _logprobs(logprobs) if logprobs else (),
-            )
-        )
-    usage = obj.get("usage")
+    for i, item in enumerate(raw_choices):
+        choice = _choice(item, f"choices[{i}]", i)
+        if isinstance(choice, Bad):
+            return choice
+        choices.append(choice)
     return ChatCompletion(
-        _str(obj.get("id")) or "",
-        _str(obj.get("model")) or "",
-        _int(obj.get("created")),
-        tuple(choices),
-        _usage(usage) if usage else None,
-        _str(obj.get("system_fingerprint")),
+        id=reply_id or "",
+        model=model or "",
+        created=created or 0,
+        choices=tuple(choices),
+        usage=usage,
+        system_fingerprint=fingerprint,
     )
 
 
@@ -149,9 +306,9 @@ def decode_completion(reply: RawReply) -> Result[ChatCompletion, HfError]:
         obj = loads(reply.body)
     except JSONDecodeError:
         return Failure(malformed(reply, "the body is not valid JSON"))
-    if isinstance(obj, dict) and "error" in obj and "choices" not in obj:
+    if type(obj) is dict and "error" in obj and "choices" not in obj:
         return Failure(error_from_event(obj, reply.request_id))
     parsed = completion_from_json(obj)
-    if isinstance(parsed, str):
-        return Failure(malformed(reply, parsed))
+    if isinstance(parsed, Bad):
+        return Failure(malformed(reply, parsed.message))
     return Success(parsed)

@@ -1,4 +1,5 @@
-"""Chat streaming: typed chunks decoded from SSE events, and the chunks folded into the answer.
+"""Chat streaming: the codec from SSE events to typed chunks (:mod:`hf_pure.tasks.chat_chunk`),
+and the chunks folded into the whole answer.
 
 Loaded with the first stream (``ChatRequest.codec``), so that ``import hf_pure`` pays neither
 for these types nor for msgspec's import.
@@ -10,148 +11,28 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 import attrs
-import msgspec
 
-from hf_pure.core.codec import JSONDecodeError, dumps, excerpt, loads, typed_decoder
-from hf_pure.core.errors import HfError
+from hf_pure.core.codec import JSONDecodeError, excerpt, loads
+from hf_pure.core.errors import HfError, MalformedResponse
 from hf_pure.core.failures import error_from_event
 from hf_pure.core.request import DONE, Broken, Done
 from hf_pure.core.sse import DONE as DONE_BYTES
 from hf_pure.core.sse import SseEvent
 from hf_pure.core.sse import plain_event as _plain_event
 from hf_pure.core.value import Value
-from hf_pure.tasks.chat_reply import ChatCompletion, Choice, Usage, _int, _str, _usage
+from hf_pure.tasks._read import Bad
+from hf_pure.tasks.chat_chunk import (
+    CHUNK_DECODER,
+    ChatChunk,
+    ChunkChoice,
+    ChunkUsage,
+    Delta,
+    FunctionDelta,
+    ToolCallDelta,
+    chunk_from_json,
+)
+from hf_pure.tasks.chat_reply import ChatCompletion, Choice, Usage
 from hf_pure.tasks.messages import Message, ToolCall
-
-# Per-chunk values are msgspec Structs shaped like the wire: frozen, hashable, matchable, and
-# decoded straight from the event's JSON in C (a chunk costs about what parsing it to dicts
-# alone would). Properties give the flat view: ``choice.content`` is ``choice.delta.content``.
-
-
-class FunctionDelta(msgspec.Struct, frozen=True):
-    name: str | None = None
-    arguments: str | None = None
-
-
-class ToolCallDelta(msgspec.Struct, frozen=True):
-    """A piece of a streamed tool call; pieces with the same ``index`` add up."""
-
-    index: int = 0
-    id: str | None = None
-    type: str | None = None
-    function: FunctionDelta | None = None
-
-    @property
-    def name(self) -> str | None:
-        return self.function.name if self.function is not None else None
-
-    @property
-    def arguments(self) -> str:
-        return (self.function.arguments or "") if self.function is not None else ""
-
-
-class Delta(msgspec.Struct, frozen=True):
-    content: str | None = None
-    role: str | None = None
-    tool_calls: tuple[ToolCallDelta, ...] = ()
-    reasoning_content: str | None = None
-    reasoning: str | None = None
-
-
-_NO_DELTA: Final = Delta()
-
-
-class ChunkChoice(msgspec.Struct, frozen=True):
-    index: int = 0
-    delta: Delta = _NO_DELTA
-    finish_reason: str | None = None
-
-    @property
-    def content(self) -> str | None:
-        return self.delta.content
-
-    @property
-    def role(self) -> str | None:
-        return self.delta.role
-
-    @property
-    def tool_calls(self) -> tuple[ToolCallDelta, ...]:
-        return self.delta.tool_calls
-
-    @property
-    def reasoning(self) -> str | None:
-        return self.delta.reasoning_content or self.delta.reasoning
-
-
-class ChunkUsage(msgspec.Struct, frozen=True):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
-
-
-class ChatChunk(msgspec.Struct, frozen=True):
-    """One streamed chunk. ``text`` is choice 0's new text ("" when none)."""
-
-    id: str = ""
-    model: str = ""
-    created: int = 0
-    choices: tuple[ChunkChoice, ...] = ()
-    usage: ChunkUsage | None = None
-
-    @property
-    def text(self) -> str:
-        if self.choices:
-            return self.choices[0].delta.content or ""
-        return ""
-
-    @property
-    def finish_reason(self) -> str | None:
-        return self.choices[0].finish_reason if self.choices else None
-
-
-_CHUNK: Final = typed_decoder(ChatChunk)
-_NO_CHOICES: tuple[ChunkChoice, ...] = ()
-
-
-def _tool_deltas(raw: Any) -> tuple[ToolCallDelta, ...]:
-    out = []
-    for i, d in enumerate(raw if isinstance(raw, list) else ()):
-        if not isinstance(d, dict):
-            continue
-        fn = d.get("function")
-        fn = fn if isinstance(fn, dict) else {}
-        args = fn.get("arguments")
-        text = args if isinstance(args, str) else (None if args is None else dumps(args).decode())
-        out.append(
-            ToolCallDelta(
-                _int(d.get("index"), i),
-                _str(d.get("id")) or None,
-                _str(d.get("type")),
-                FunctionDelta(_str(fn.get("name")), text),
-            )
-        )
-    return tuple(out)
-
-
-def _chunk_choice(c: Any, i: int) -> ChunkChoice | None:
-    """One choice from parsed JSON, leniently (the path for shapes the typed decode refused)."""
-    if type(c) is not dict:
-        return None
-    delta = c.get("delta")
-    if type(delta) is not dict:
-        delta = {}
-    calls = delta.get("tool_calls")
-    return ChunkChoice(
-        _int(c.get("index"), i),
-        Delta(
-            _str(delta.get("content")),
-            _str(delta.get("role")),
-            _tool_deltas(calls) if calls else (),
-            _str(delta.get("reasoning_content")),
-            _str(delta.get("reasoning")),
-        ),
-        _str(c.get("finish_reason")),
-    )
 
 
 @attrs.frozen(repr=False)
@@ -164,7 +45,7 @@ class ChatStreamCodec(Value):
         data = event.data
         if event.event == "message" and b'"error"' not in data:
             try:
-                return _CHUNK.decode(data)  # the typed path: nearly every event
+                return CHUNK_DECODER.decode(data)  # the typed path: nearly every event
             except JSONDecodeError:  # not JSON, or not a chunk's shape: read it leniently
                 pass
         try:
@@ -188,26 +69,12 @@ class ChatStreamCodec(Value):
             return Broken(f"an event was not a JSON object: {excerpt(event.data, 60)!r}")
         if "error" in obj or event.event == "error":
             return error_from_event(obj, request_id)
-        raw = obj.get("choices")
-        choices: tuple[ChunkChoice, ...] = _NO_CHOICES
-        if raw:
-            if type(raw) is not list:
-                return Broken("an event's 'choices' was not a list")
-            parsed = [_chunk_choice(c, i) for i, c in enumerate(raw)]
-            if None in parsed:
-                return Broken("an event's choice was not an object")
-            choices = tuple(parsed)  # type: ignore[arg-type]
-        usage = obj.get("usage")
-        counts = _usage(usage) if usage else None
-        return ChatChunk(
-            _str(obj.get("id")) or "",
-            _str(obj.get("model")) or "",
-            _int(obj.get("created")),
-            choices,
-            ChunkUsage(counts.prompt_tokens, counts.completion_tokens, counts.total_tokens)
-            if counts is not None
-            else None,
-        )
+        chunk = chunk_from_json(obj)
+        if isinstance(chunk, Bad):
+            return MalformedResponse(
+                200, f"a stream event: {chunk.message}", excerpt(event.data), request_id
+            )
+        return chunk
 
     def events(
         self, events: Sequence[bytes | SseEvent], request_id: str | None
@@ -216,7 +83,7 @@ class ChatStreamCodec(Value):
         # plain event arrives as its data bytes alone (sse.feed_lean)
         out: list[ChatChunk] = []
         append = out.append
-        decode = _CHUNK.decode
+        decode = CHUNK_DECODER.decode
         for raw in events:
             if type(raw) is bytes:
                 if b'"error"' not in raw:
@@ -293,7 +160,26 @@ def _final_usage(chunks: Sequence[ChatChunk]) -> Usage | None:
     last = next((c.usage for c in reversed(chunks) if c.usage is not None), None)
     if last is None:
         return None
-    return Usage(last.prompt_tokens, last.completion_tokens, last.total_tokens)
+    return Usage(
+        prompt_tokens=last.prompt_tokens,
+        completion_tokens=last.completion_tokens,
+        total_tokens=last.total_tokens,
+    )
+
+
+def _header(chunks: Sequence[ChatChunk]) -> tuple[str, str, int]:
+    """The answer's id, model and creation time: the first non-empty of each (providers leave
+    them empty in some chunks, and TGI sends ``"id": ""`` in all)."""
+    first_id = next((c.id for c in chunks if c.id), "")
+    model = next((c.model for c in chunks if c.model), "")
+    created = next((c.created for c in chunks if c.created), 0)
+    return first_id, model, created
+
+
+# One fold, two speeds: ``_assemble_plain`` is ``_assemble_general`` specialised to the common
+# stream (one choice of text), and a property test holds them equal wherever the fast one
+# answers. Their rules: the role is the first non-empty one a choice sent (sambanova repeats
+# it), the finish reason the last; id, model and created as ``_header`` says.
 
 
 def _assemble_plain(chunks: Sequence[ChatChunk]) -> ChatCompletion | None:
@@ -301,8 +187,9 @@ def _assemble_plain(chunks: Sequence[ChatChunk]) -> ChatCompletion | None:
     reason, no tool calls or reasoning. None when the stream is anything else."""
     texts: list[str] = []
     append = texts.append
-    role = "assistant"
+    role = None
     finish = None
+    seen = False
     for chunk in chunks:
         choices = chunk.choices
         if not choices:
@@ -312,7 +199,6 @@ def _assemble_plain(chunks: Sequence[ChatChunk]) -> ChatCompletion | None:
         first_choice = choices[0]
         delta = first_choice.delta
         content = delta.content
-        chunk_role = delta.role
         finish_reason = first_choice.finish_reason
         if (
             first_choice.index != 0
@@ -321,33 +207,32 @@ def _assemble_plain(chunks: Sequence[ChatChunk]) -> ChatCompletion | None:
             or delta.reasoning
         ):
             return None
+        seen = True
         if content:
             append(content)
-        if chunk_role:
-            role = chunk_role
+        if role is None and delta.role:
+            role = delta.role
         if finish_reason:
             finish = finish_reason
-    first = next((c for c in chunks if c.id or c.model), None)
-    usage = _final_usage(chunks)
-    message = Message(role, "".join(texts))
+    first_id, model, created = _header(chunks)
+    message = Message(role=role or "assistant", content="".join(texts))
     return ChatCompletion(
-        first.id if first else "",
-        first.model if first else "",
-        first.created if first else 0,
-        (Choice(0, message, finish),) if chunks and any(c.choices for c in chunks) else (),
-        usage,
+        id=first_id,
+        model=model,
+        created=created,
+        choices=(Choice(index=0, message=message, finish_reason=finish),) if seen else (),
+        usage=_final_usage(chunks),
     )
 
 
 def assemble_chat(chunks: Sequence[ChatChunk]) -> ChatCompletion:
     """Fold streamed chunks into the whole answer (text, tool calls, finish reason, usage)."""
     plain = _assemble_plain(chunks)
-    if plain is not None:
-        return plain
-    first_id = next((c.id for c in chunks if c.id), "")
-    model = next((c.model for c in chunks if c.model), "")
-    created = next((c.created for c in chunks if c.created), 0)
-    usage = _final_usage(chunks)
+    return plain if plain is not None else _assemble_general(chunks)
+
+
+def _assemble_general(chunks: Sequence[ChatChunk]) -> ChatCompletion:
+    """Any stream: choices by index, tool call pieces merged by their index, reasoning."""
     texts: dict[int, list[str]] = {}
     reasoning: dict[int, list[str]] = {}
     roles: dict[int, str] = {}
@@ -372,7 +257,7 @@ def assemble_chat(chunks: Sequence[ChatChunk]) -> ChatCompletion:
                 roles[index] = role
             if finish_reason:
                 finish[index] = finish_reason
-            for d in deltas:
+            for d in deltas or ():
                 slot = calls.setdefault(index, {}).setdefault(d.index, [None, None, []])
                 slot[0] = slot[0] or d.id
                 slot[1] = slot[1] or d.name
@@ -380,15 +265,35 @@ def assemble_chat(chunks: Sequence[ChatChunk]) -> ChatCompletion:
     choices = []
     for index in sorted(texts):
         tool_calls = tuple(
-            ToolCall(slot[0] or "", slot[1] or "", "".join(slot[2]) or "{}")
+            ToolCall(id=slot[0] or "", name=slot[1] or "", arguments="".join(slot[2]) or "{}")
             for _, slot in sorted(calls.get(index, {}).items())
         )
         text = "".join(texts[index])
         message = Message(
-            roles.get(index, "assistant"),
-            text if text or not tool_calls else None,
+            role=roles.get(index, "assistant"),
+            content=text if text or not tool_calls else None,
             tool_calls=tool_calls,
             reasoning="".join(reasoning[index]) if index in reasoning else None,
         )
-        choices.append(Choice(index, message, finish.get(index)))
-    return ChatCompletion(first_id, model, created, tuple(choices), usage)
+        choices.append(Choice(index=index, message=message, finish_reason=finish.get(index)))
+    first_id, model, created = _header(chunks)
+    return ChatCompletion(
+        id=first_id,
+        model=model,
+        created=created,
+        choices=tuple(choices),
+        usage=_final_usage(chunks),
+    )
+
+
+__all__ = [
+    "CHAT_CODEC",
+    "ChatChunk",
+    "ChatStreamCodec",
+    "ChunkChoice",
+    "ChunkUsage",
+    "Delta",
+    "FunctionDelta",
+    "ToolCallDelta",
+    "assemble_chat",
+]

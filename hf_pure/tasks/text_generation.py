@@ -7,20 +7,17 @@ The stream has no ``[DONE]``: it is complete when an event carries the final
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
-from returns.result import Failure, Result, Success
+from returns.result import Result
 
-from hf_pure.core.codec import JSONDecodeError, dumps, excerpt, loads
+from hf_pure.core.codec import dumps
 from hf_pure.core.config import Limits
 from hf_pure.core.errors import HfError, InvalidInput
-from hf_pure.core.failures import error_from_event, malformed
 from hf_pure.core.http import HttpCall, RawReply, repo_path
-from hf_pure.core.request import Broken, Done, decode_events
-from hf_pure.core.sse import SseEvent
 from hf_pure.core.value import Value
 from hf_pure.tasks.options import (
     Check,
@@ -31,6 +28,18 @@ from hf_pure.tasks.options import (
     freeze_options,
     set_option,
     wire,
+)
+from hf_pure.tasks.text_generation_reply import (
+    TEXT_GENERATION_CODEC,
+    BestOfSequence,
+    Details,
+    TextGeneration,
+    TextGenerationChunk,
+    TextGenerationCodec,
+    Token,
+    decode_text_generation,
+    details_from_json,
+    token_from_json,
 )
 from hf_pure.tasks.validate import (
     check_bool,
@@ -186,187 +195,18 @@ def text_generation(model: str, prompt: str) -> TextGenerationRequest:
     return TextGenerationRequest(model, prompt)  # positional: cheaper, once per request
 
 
-# --------------------------------------------------------------------------- replies
-
-
-@attrs.frozen(repr=False)
-class Token(Value):
-    id: int
-    text: str
-    logprob: float | None = None
-    special: bool = False
-
-
-@attrs.frozen(repr=False)
-class BestOfSequence(Value):
-    generated_text: str
-    finish_reason: str
-    generated_tokens: int
-    seed: int | None = None
-
-
-@attrs.frozen(repr=False)
-class Details(Value):
-    finish_reason: str
-    generated_tokens: int
-    seed: int | None = None
-    prefill: tuple[Token, ...] = ()
-    tokens: tuple[Token, ...] = ()
-    best_of_sequences: tuple[BestOfSequence, ...] = ()
-
-
-@attrs.frozen(repr=False)
-class TextGeneration(Value):
-    """The generated text, with TGI's details when they were asked for."""
-
-    generated_text: str
-    details: Details | None = None
-
-    @property
-    def text(self) -> str:
-        return self.generated_text
-
-
-def _num(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _intval(value: Any, default: int = 0) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
-
-
-def token_from_json(obj: Any) -> Token | None:
-    if type(obj) is not dict:
-        return None
-    text = obj.get("text")
-    return Token(
-        _intval(obj.get("id")),
-        text if type(text) is str else "",
-        _num(obj.get("logprob")),
-        obj.get("special") is True,
-    )
-
-
-def _tokens(raw: Any) -> tuple[Token, ...]:
-    if not isinstance(raw, list):
-        return ()
-    return tuple(t for t in (token_from_json(x) for x in raw) if t is not None)
-
-
-def details_from_json(obj: Any) -> Details | None:
-    if not isinstance(obj, dict):
-        return None
-    seed = obj.get("seed")
-    best = obj.get("best_of_sequences")
-    return Details(
-        str(obj.get("finish_reason") or ""),
-        _intval(obj.get("generated_tokens")),
-        seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
-        _tokens(obj.get("prefill")),
-        _tokens(obj.get("tokens")),
-        tuple(
-            BestOfSequence(
-                str(b.get("generated_text", "")),
-                str(b.get("finish_reason", "")),
-                _intval(b.get("generated_tokens")),
-                b.get("seed") if isinstance(b.get("seed"), int) else None,
-            )
-            for b in (best if isinstance(best, list) else ())
-            if isinstance(b, dict)
-        ),
-    )
-
-
-def decode_text_generation(reply: RawReply) -> Result[TextGeneration, HfError]:
-    """Decode ``[{"generated_text", "details"?}]`` (or the bare object some servers send)."""
-    try:
-        obj = loads(reply.body)
-    except JSONDecodeError:
-        return Failure(malformed(reply, "the body is not valid JSON"))
-    if isinstance(obj, dict) and "error" in obj:
-        return Failure(error_from_event(obj, reply.request_id))
-    item = obj[0] if isinstance(obj, list) and obj else obj
-    if not isinstance(item, dict) or not isinstance(item.get("generated_text"), str):
-        return Failure(malformed(reply, 'expected [{"generated_text": ...}]'))
-    return Success(TextGeneration(item["generated_text"], details_from_json(item.get("details"))))
-
-
-# --------------------------------------------------------------------------- streaming
-
-
-@attrs.frozen(repr=False)
-class TextGenerationChunk(Value):
-    """One streamed token; the last chunk also carries ``generated_text`` (and ``details``)."""
-
-    index: int
-    token: Token
-    generated_text: str | None = None
-    details: Details | None = None
-
-    @property
-    def text(self) -> str:
-        """The token's text ("" for special tokens such as ``</s>``)."""
-        return "" if self.token.special else self.token.text
-
-
-_NO_TOKEN: Final = Token(0, "", None, True)
-
-
-@attrs.frozen(repr=False)
-class TextGenerationCodec(Value):
-    """SSE events of a TGI stream to :class:`TextGenerationChunk` values."""
-
-    def event(
-        self, event: SseEvent, request_id: str | None
-    ) -> TextGenerationChunk | HfError | Broken | None:
-        try:
-            obj = loads(event.data)
-        except JSONDecodeError:
-            if event.event == "error":
-                return error_from_event(
-                    {"error": event.data.decode("utf-8", "replace")}, request_id
-                )
-            return Broken(f"an event was not valid JSON: {excerpt(event.data, 60)!r}")
-        if type(obj) is not dict:
-            return Broken(f"an event was not a JSON object: {excerpt(event.data, 60)!r}")
-        if "error" in obj or event.event == "error":
-            return error_from_event(obj, request_id)
-        token = token_from_json(obj.get("token"))
-        text = obj.get("generated_text")
-        details = obj.get("details")
-        return TextGenerationChunk(
-            _intval(obj.get("index")),
-            token if token is not None else _NO_TOKEN,
-            text if type(text) is str else None,
-            details_from_json(details) if details else None,
-        )
-
-    def events(
-        self, events: Sequence[bytes | SseEvent], request_id: str | None
-    ) -> tuple[list[TextGenerationChunk], HfError | Done | Broken | None]:
-        return decode_events(self.event, TextGenerationChunk, events, request_id)
-
-    def final(self, chunk: TextGenerationChunk) -> bool:
-        return chunk.generated_text is not None
-
-    def text(self, chunks: Sequence[TextGenerationChunk]) -> str:
-        return "".join(c.text for c in chunks)
-
-    def assemble(self, chunks: Sequence[TextGenerationChunk]) -> TextGeneration:
-        last = next((c for c in reversed(chunks) if c.generated_text is not None), None)
-        if last is None or last.generated_text is None:
-            return TextGeneration(self.text(chunks))
-        return TextGeneration(last.generated_text, last.details)
-
-    def as_chunk(self, answer: TextGeneration) -> TextGenerationChunk:
-        """The whole answer as one final chunk (a server that ignored ``stream`` sent it
-        whole): one token carrying all the text."""
-        return TextGenerationChunk(
-            index=1,
-            token=Token(id=0, text=answer.generated_text, logprob=None, special=False),
-            generated_text=answer.generated_text,
-            details=answer.details,
-        )
-
-
-TEXT_GENERATION_CODEC: Final = TextGenerationCodec()
+__all__ = [
+    "TEXT_GENERATION_CODEC",
+    "TGI_CHECKS",
+    "BestOfSequence",
+    "Details",
+    "TextGeneration",
+    "TextGenerationChunk",
+    "TextGenerationCodec",
+    "TextGenerationRequest",
+    "Token",
+    "decode_text_generation",
+    "details_from_json",
+    "text_generation",
+    "token_from_json",
+]
