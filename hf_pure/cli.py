@@ -221,11 +221,11 @@ async def _demo_reliability(runner: hf.Runner, emu: Emulator, request: hf.ChatRe
         await reliable.run(request)
     before = len(emu.requests)
     match await reliable.run(request):
-        case Failure(hf.CircuitOpen(until=until)):
+        case Failure(hf.CircuitOpen(retry_in=float(retry_in), key=key)):
             sent = len(emu.requests) - before
             _print(
-                f"   after repeated 500s the circuit is open: refused locally ({sent} requests "
-                f"sent), a trial goes through in {until - time.monotonic():.0f} s"
+                f"   after repeated 500s the circuit for {key} is open: refused locally "
+                f"({sent} requests sent), a trial goes through in {retry_in:.0f} s"
             )
     emu.clear()
     state = reliable.snapshot()

@@ -184,6 +184,31 @@ async def test_a_429_with_retry_after_is_waited_out(runner: hf.Runner, emulator:
     assert time.slept[0] >= 7.0  # never sooner than the server asked
 
 
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault.status(429, headers={"Retry-After": "100000"}),
+        Fault.status(503, {"error": "Model is currently loading", "estimated_time": 1e308}),
+    ],
+    ids=["retry-after-100000", "estimated-time-1e308"],
+)
+async def test_a_server_wait_past_the_bound_is_not_slept(
+    runner: hf.Runner, emulator: Emulator, fault: Fault
+) -> None:
+    time = FakeTime()
+    # no deadline, so only max_server_wait (60 s by default) can stop the wait
+    policy = hf.Policy(bucket=UNLIMITED, breaker=None, retry=RetryPolicy(deadline=None))
+    reliable = hf.ReliableRunner(runner, policy, clock=time.clock, sleep=time.sleep)
+    emulator.script("chat", fault)
+    result = await reliable.run(REQ)
+    assert isinstance(result.failure(), hf.RateLimited | hf.ModelLoading)  # the server's error
+    assert time.slept == []  # given up at once, not slept for a day (or forever)
+    # a wait under the bound is still waited out, deadline or not
+    emulator.script("chat", Fault.status(429, headers={"Retry-After": "59"}))
+    assert isinstance(await reliable.run(REQ), Success)
+    assert time.slept and time.slept[0] >= 59.0
+
+
 async def test_retries_stop_at_max_attempts_with_backoff(
     runner: hf.Runner, emulator: Emulator
 ) -> None:
