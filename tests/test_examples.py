@@ -74,7 +74,7 @@ def test_demo_runs_clean() -> None:
         "not found (HTTP 404)",
         "get_weather(",
         "was waited out",
-        "the circuit is open: refused locally (0 requests sent)",
+        "is open: refused locally (0 requests sent), a trial goes through in 60 s",
         "breaker open",
     ):
         assert expected in done.stdout
