@@ -16,13 +16,14 @@ from hf_pure.tasks._read import (
     Bad,
     Spec,
     array,
+    each,
     fields,
     integer,
-    json_text,
     mapping,
     need_object,
     text,
 )
+from hf_pure.tasks.chat_reply import CHOICE_FIELDS, FUNCTION_FIELDS
 
 # Per-chunk values are msgspec Structs shaped like the wire: frozen, hashable, matchable, and
 # decoded straight from the event's JSON in C (a chunk costs about what parsing it to dicts
@@ -128,7 +129,6 @@ _NO_CHOICES: tuple[ChunkChoice, ...] = ()
 # the field otherwise.
 
 _TOOL_DELTA: Spec = (("index", integer), ("id", text), ("type", text), ("function", mapping))
-_FUNCTION: Spec = (("name", text), ("arguments", json_text))
 
 
 def _tool_delta(item: Any, at: str) -> ToolCallDelta | Bad:
@@ -141,7 +141,7 @@ def _tool_delta(item: Any, at: str) -> ToolCallDelta | Bad:
     index, call_id, kind, function = got
     fn = None
     if function is not None:
-        read = fields(function, f"{at}.function", _FUNCTION)
+        read = fields(function, f"{at}.function", FUNCTION_FIELDS)
         if isinstance(read, Bad):
             return read
         fn = FunctionDelta(name=read[0], arguments=read[1])
@@ -167,15 +167,9 @@ def _delta(value: Any, at: str) -> Delta | Bad:
     if isinstance(got, Bad):
         return got
     content, role, calls, reasoning_content, reasoning = got
-    deltas: tuple[ToolCallDelta, ...] | None = None
-    if calls is not None:
-        read = []
-        for i, item in enumerate(calls):
-            d = _tool_delta(item, f"{at}.tool_calls[{i}]")
-            if isinstance(d, Bad):
-                return d
-            read.append(d)
-        deltas = tuple(read)
+    deltas = None if calls is None else each(calls, at, "tool_calls", _tool_delta)
+    if isinstance(deltas, Bad):
+        return deltas
     return Delta(
         content=content,
         role=role,
@@ -185,14 +179,11 @@ def _delta(value: Any, at: str) -> Delta | Bad:
     )
 
 
-_CHOICE: Spec = (("index", integer), ("finish_reason", text))
-
-
 def _chunk_choice(item: Any, at: str) -> ChunkChoice | Bad:
     obj = need_object(item, at)
     if isinstance(obj, Bad):
         return obj
-    got = fields(obj, at, _CHOICE)
+    got = fields(obj, at, CHOICE_FIELDS)
     if isinstance(got, Bad):
         return got
     index, finish_reason = got

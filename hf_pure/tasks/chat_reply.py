@@ -158,7 +158,8 @@ def _logprobs(value: Any, at: str) -> tuple[TokenLogprob, ...] | Bad:
 
 
 _CALL: Spec = (("id", text), ("type", text), ("function", mapping))
-_FUNCTION: Spec = (("name", text), ("arguments", json_text))
+#: A tool call's ``function`` object, in a reply and in a stream delta alike.
+FUNCTION_FIELDS: Spec = (("name", text), ("arguments", json_text))
 
 
 def read_tool_call(item: Any, at: str) -> ToolCall | Bad:
@@ -174,7 +175,7 @@ def read_tool_call(item: Any, at: str) -> ToolCall | Bad:
     name: str | None = None
     arguments: str | None = None
     if function is not None:
-        fn = fields(function, f"{at}.function", _FUNCTION)
+        fn = fields(function, f"{at}.function", FUNCTION_FIELDS)
         if isinstance(fn, Bad):
             return fn
         name, arguments = fn
@@ -238,14 +239,15 @@ def read_message(value: Any, at: str) -> Message | Bad:
     )
 
 
-_CHOICE: Spec = (("index", integer), ("finish_reason", text))
+#: A choice's scalar fields, in a reply and in a stream chunk alike.
+CHOICE_FIELDS: Spec = (("index", integer), ("finish_reason", text))
 
 
 def _choice(item: Any, at: str, position: int) -> Choice | Bad:
     obj = need_object(item, at)
     if isinstance(obj, Bad):
         return obj
-    got = fields(obj, at, _CHOICE)
+    got = fields(obj, at, CHOICE_FIELDS)
     if isinstance(got, Bad):
         return got
     index, finish_reason = got
