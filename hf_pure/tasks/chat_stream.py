@@ -12,15 +12,14 @@ from typing import Any, Final
 
 import attrs
 
-from hf_pure.core.codec import JSONDecodeError, excerpt, loads
-from hf_pure.core.errors import HfError, MalformedResponse
-from hf_pure.core.failures import error_from_event
+from hf_pure.core.codec import JSONDecodeError
+from hf_pure.core.errors import HfError
 from hf_pure.core.request import DONE, Broken, Done
 from hf_pure.core.sse import DONE as DONE_BYTES
 from hf_pure.core.sse import SseEvent
 from hf_pure.core.sse import plain_event as _plain_event
 from hf_pure.core.value import Value
-from hf_pure.tasks._read import Bad
+from hf_pure.tasks._event import read_event
 from hf_pure.tasks.chat_chunk import (
     CHUNK_DECODER,
     ChatChunk,
@@ -48,33 +47,9 @@ class ChatStreamCodec(Value):
                 return CHUNK_DECODER.decode(data)  # the typed path: nearly every event
             except JSONDecodeError:  # not JSON, or not a chunk's shape: read it leniently
                 pass
-        try:
-            obj = loads(data)
-        except JSONDecodeError:
-            return self._not_json(event, request_id)
-        return self._general(obj, event, request_id)
-
-    def _not_json(self, event: SseEvent, request_id: str | None) -> HfError | Done | Broken:
-        data = event.data
         if data == DONE_BYTES:
             return DONE
-        if event.event == "error":
-            return error_from_event({"error": data.decode("utf-8", "replace")}, request_id)
-        return Broken(f"an event was not valid JSON: {excerpt(data, 60)!r}")
-
-    def _general(
-        self, obj: Any, event: SseEvent, request_id: str | None
-    ) -> ChatChunk | HfError | Broken:
-        if type(obj) is not dict:
-            return Broken(f"an event was not a JSON object: {excerpt(event.data, 60)!r}")
-        if "error" in obj or event.event == "error":
-            return error_from_event(obj, request_id)
-        chunk = chunk_from_json(obj)
-        if isinstance(chunk, Bad):
-            return MalformedResponse(
-                200, f"a stream event: {chunk.message}", excerpt(event.data), request_id
-            )
-        return chunk
+        return read_event(event, request_id, chunk_from_json)
 
     def events(
         self, events: Sequence[bytes | SseEvent], request_id: str | None

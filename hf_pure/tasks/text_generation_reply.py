@@ -13,13 +13,14 @@ from typing import Any, Final
 import attrs
 from returns.result import Failure, Result, Success
 
-from hf_pure.core.codec import JSONDecodeError, excerpt, loads
-from hf_pure.core.errors import HfError, MalformedResponse
+from hf_pure.core.codec import JSONDecodeError, loads
+from hf_pure.core.errors import HfError
 from hf_pure.core.failures import error_from_event, malformed
 from hf_pure.core.http import RawReply
 from hf_pure.core.request import Broken, Done, decode_events
 from hf_pure.core.sse import SseEvent
 from hf_pure.core.value import Value
+from hf_pure.tasks._event import read_event
 from hf_pure.tasks._read import (
     Bad,
     Spec,
@@ -231,24 +232,7 @@ class TextGenerationCodec(Value):
     def event(
         self, event: SseEvent, request_id: str | None
     ) -> TextGenerationChunk | HfError | Broken | None:
-        try:
-            obj = loads(event.data)
-        except JSONDecodeError:
-            if event.event == "error":
-                return error_from_event(
-                    {"error": event.data.decode("utf-8", "replace")}, request_id
-                )
-            return Broken(f"an event was not valid JSON: {excerpt(event.data, 60)!r}")
-        if type(obj) is not dict:
-            return Broken(f"an event was not a JSON object: {excerpt(event.data, 60)!r}")
-        if "error" in obj or event.event == "error":
-            return error_from_event(obj, request_id)
-        chunk = _chunk_from_json(obj)
-        if isinstance(chunk, Bad):
-            return MalformedResponse(
-                200, f"a stream event: {chunk.message}", excerpt(event.data), request_id
-            )
-        return chunk
+        return read_event(event, request_id, _chunk_from_json)
 
     def events(
         self, events: Sequence[bytes | SseEvent], request_id: str | None
