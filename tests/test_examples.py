@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 import hf_pure as hf
 from examples import quickstart, streaming, tools
-from hf_pure.testing import Emulator
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-async def runner(emulator: Emulator) -> AsyncIterator[hf.Runner]:
-    config = hf.ClientConfig(router_url=emulator.url, hub_url=emulator.url)
-    async with hf.open_runner(config, token=emulator.token) as r:
-        yield r
 
 
 async def test_quickstart(runner: hf.Runner, capsys: pytest.CaptureFixture[str]) -> None:

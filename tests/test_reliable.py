@@ -4,9 +4,10 @@ concurrent callers on one state cell."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
+from conftest import FakeTime
 from returns.result import Failure, Result, Success
 
 import hf_pure as hf
@@ -21,28 +22,6 @@ from hf_pure.testing.fixtures import EmulatorFactory
 MODEL = "meta-llama/Llama-3.1-8B-Instruct"
 REQ = hf.max_tokens(4)(hf.chat(MODEL, ["hello"]))
 UNLIMITED = BucketConfig(per_second=10_000.0, per_minute=None, per_hour=None)
-
-
-class FakeTime:
-    """An injected clock and sleep: sleeping advances the clock, and is remembered."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-async def runner(emulator: Emulator) -> AsyncIterator[hf.Runner]:
-    config = hf.ClientConfig(router_url=emulator.url, hub_url=emulator.url)
-    async with hf.open_runner(config, token=emulator.token) as r:
-        yield r
 
 
 async def test_run_reliably_threads_the_state(runner: hf.Runner) -> None:

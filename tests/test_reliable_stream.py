@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator
 
 import pytest
+from conftest import FakeTime
 from returns.result import Failure, Success
 
 import hf_pure as hf
@@ -21,26 +21,6 @@ REQ = hf.max_tokens(4)(hf.chat(MODEL, ["hello"]))
 UNLIMITED = BucketConfig(per_second=10_000.0, per_minute=None, per_hour=None)
 RETRY = RetryPolicy(max_attempts=3, base=0.5, cap=1.0)
 TRIAL = hf.BreakerConfig(failure_threshold=1, success_threshold=1, open_timeout=10.0)
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-async def runner(emulator: Emulator) -> AsyncIterator[hf.Runner]:
-    config = hf.ClientConfig(router_url=emulator.url, hub_url=emulator.url)
-    async with hf.open_runner(config, token=emulator.token) as r:
-        yield r
 
 
 def reliable_for(runner: hf.Runner, time: FakeTime, **policy: object) -> hf.ReliableRunner:

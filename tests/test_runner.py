@@ -12,6 +12,7 @@ from email.utils import format_datetime
 
 import aiohttp
 import pytest
+from conftest import config_for
 from returns.result import Failure, Success
 from toolz import pipe
 
@@ -21,16 +22,6 @@ from hf_pure.testing import Emulator, Fault
 
 MODEL = "meta-llama/Llama-3.1-8B-Instruct"
 TGI = "bigscience/bloom-560m"
-
-
-def config_for(emu: Emulator, **fields: object) -> hf.ClientConfig:
-    return hf.make_config(router_url=emu.url, hub_url=emu.url, **fields).unwrap()
-
-
-@pytest.fixture
-async def runner(emulator: Emulator) -> AsyncIterator[hf.Runner]:
-    async with hf.open_runner(config_for(emulator), token=emulator.token) as r:
-        yield r
 
 
 def ask(text: str = "Tell me about lighthouses") -> hf.ChatRequest:

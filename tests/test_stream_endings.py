@@ -7,10 +7,11 @@ import asyncio
 import gc
 import time
 import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import aiohttp
 import pytest
+from conftest import config_for
 from returns.result import Failure, Success
 from toolz import pipe
 
@@ -19,10 +20,6 @@ from hf_pure.testing import Emulator, Fault
 
 MODEL = "meta-llama/Llama-3.1-8B-Instruct"
 TGI = "bigscience/bloom-560m"
-
-
-def config_for(emu: Emulator, **fields: object) -> hf.ClientConfig:
-    return hf.make_config(router_url=emu.url, hub_url=emu.url, **fields).unwrap()
 
 
 def ask(text: str = "Tell me about lighthouses") -> hf.ChatRequest:
@@ -43,12 +40,6 @@ def no_warnings() -> Iterator[None]:
         warnings.simplefilter("error")
         yield
         gc.collect()
-
-
-@pytest.fixture
-async def runner(emulator: Emulator) -> AsyncIterator[hf.Runner]:
-    async with hf.open_runner(config_for(emulator), token=emulator.token) as r:
-        yield r
 
 
 # ---------------------------------------------------------------- after the runner's block
