@@ -24,8 +24,8 @@ from hf_pure.reliability.breaker import (
     BreakerEffect,
     BreakerEvent,
     BreakerMode,
+    BreakerOutcome,
     BreakerState,
-    Outcome,
     board_admit,
     board_record,
     breaker_admit,
@@ -33,7 +33,7 @@ from hf_pure.reliability.breaker import (
 )
 
 CLOSED, OPEN, HALF_OPEN = BreakerMode.CLOSED, BreakerMode.OPEN, BreakerMode.HALF_OPEN
-S, F, IGN = Outcome.SUCCESS, Outcome.FAILURE, Outcome.IGNORED
+S, F, IGN = BreakerOutcome.SUCCESS, BreakerOutcome.FAILURE, BreakerOutcome.IGNORED
 
 
 def _admit(config: BreakerConfig, state: BreakerState, now: float) -> BreakerState:
@@ -114,7 +114,7 @@ SCRIPT: tuple[tuple[str, Any, float, tuple[Any, ...], Any], ...] = (
     ("admit", None, 0.0, (CLOSED, 0, 0, None, 0), None),  # CLOSED ADMIT
     ("record", F, 0.0, (CLOSED, 1, 0, None, 0), None),  # CLOSED FAILURE
     ("record", S, 0.0, (CLOSED, 0, 0, None, 0), None),  # CLOSED SUCCESS
-    ("record", Outcome.IGNORED, 0.0, (CLOSED, 0, 0, None, 0), None),  # CLOSED IGNORED
+    ("record", BreakerOutcome.IGNORED, 0.0, (CLOSED, 0, 0, None, 0), None),  # CLOSED IGNORED
     ("record", F, 1.0, (CLOSED, 1, 0, None, 0), None),
     ("record", F, 2.0, (OPEN, 0, 0, 2.0, 0), None),  # CLOSED TRIP
     ("admit", None, 5.0, (OPEN, 0, 0, 2.0, 0), 12.0),  # OPEN REFUSE
@@ -123,7 +123,7 @@ SCRIPT: tuple[tuple[str, Any, float, tuple[Any, ...], Any], ...] = (
     ("admit", None, 11.0, (HALF_OPEN, 0, 0, None, 1), None),  # OPEN ADMIT
     ("admit", None, 11.0, (HALF_OPEN, 0, 0, None, 2), None),  # HALF_OPEN ADMIT
     ("admit", None, 11.5, (HALF_OPEN, 0, 0, None, 2), 11.5),  # HALF_OPEN REFUSE
-    ("record", Outcome.IGNORED, 12.0, (HALF_OPEN, 0, 0, None, 1), None),  # HALF_OPEN IGNORED
+    ("record", BreakerOutcome.IGNORED, 12.0, (HALF_OPEN, 0, 0, None, 1), None),  # HALF_OPEN IGNORED
     ("record", S, 12.0, (HALF_OPEN, 0, 1, None, 0), None),  # HALF_OPEN SUCCESS
     ("record", F, 12.0, (HALF_OPEN, 0, 1, None, 0), None),  # HALF_OPEN STALE
     ("admit", None, 12.0, (HALF_OPEN, 0, 1, None, 1), None),
@@ -177,7 +177,7 @@ def test_every_outcome_in_every_reachable_state_has_a_table_row() -> None:
     for state in states:
         for now in (0.0, 5.0, 100.0):
             breaker_admit(config, state, now)  # raises KeyError if a row were missing
-            for outcome in Outcome:
+            for outcome in BreakerOutcome:
                 assert isinstance(breaker_record(config, state, outcome, now), BreakerState)
 
 
@@ -256,10 +256,10 @@ def test_ignored_frees_a_trial_slot_without_counting() -> None:
 def test_stale_outcomes_change_nothing() -> None:
     c = BreakerConfig(failure_threshold=1)
     s = _open(c, 0.0)
-    for outcome in Outcome:  # late answers of calls admitted before the circuit opened
+    for outcome in BreakerOutcome:  # late answers of calls admitted before the circuit opened
         assert breaker_record(c, s, outcome, 30.0) is s
     idle = BreakerState(HALF_OPEN, 0, 1, None, 0)  # no trial in flight
-    for outcome in Outcome:
+    for outcome in BreakerOutcome:
         assert breaker_record(c, idle, outcome, 30.0) is idle
 
 
@@ -501,7 +501,7 @@ class RefBreaker:
             return None
         return now
 
-    def record(self, outcome: Outcome, now: float) -> None:
+    def record(self, outcome: BreakerOutcome, now: float) -> None:
         if self.mode == "closed":
             if outcome is F:
                 self.failures += 1
@@ -564,8 +564,8 @@ class BreakerMachine(RuleBasedStateMachine):
         if opened is not None and opened <= self.now < opened + self.config.open_timeout:
             assert refusal is not None
 
-    @rule(outcome=st.sampled_from(Outcome))
-    def record(self, outcome: Outcome) -> None:
+    @rule(outcome=st.sampled_from(BreakerOutcome))
+    def record(self, outcome: BreakerOutcome) -> None:
         self.state = breaker_record(self.config, self.state, outcome, self.now)
         self.model.record(outcome, self.now)
 

@@ -1,7 +1,7 @@
 """Metrics: a fold of request outcomes into counters, a latency sketch and a rolling window.
 
-Every finished request becomes an :class:`Outcome` value; ``metrics_record(m, outcome)`` folds
-it into a :class:`Metrics` value. Nothing keeps samples and memory is bounded:
+Every finished request becomes a :class:`RequestOutcome` value; ``metrics_record(m, outcome)``
+folds it into a :class:`Metrics` value. Nothing keeps samples and memory is bounded:
 
 * **counters** per ``(model, endpoint, outcome kind)``, cache hits, bytes sent and received
   (one entry per distinct label set the program uses; kinds are the closed HfError names);
@@ -83,7 +83,7 @@ Key = tuple[str, str, str]
 
 
 @attrs.frozen(repr=False)
-class Outcome(Value):
+class RequestOutcome(Value):
     """One finished request. ``kind`` is ``"success"`` or the HfError class name.
 
     ``latency`` in seconds; ``at`` is when it finished (monotonic seconds, for the window).
@@ -160,7 +160,7 @@ def _with_latency(
 EMPTY: Final[Metrics] = Metrics()
 
 
-def metrics_record(m: Metrics, outcome: Outcome) -> Metrics:
+def metrics_record(m: Metrics, outcome: RequestOutcome) -> Metrics:
     """``m`` with one more outcome folded in."""
     o = outcome
     return metrics_add(
@@ -188,7 +188,7 @@ def metrics_add(
     at: float = 0.0,
 ) -> Metrics:
     """:func:`metrics_record` with the outcome's fields given directly (the per-request path:
-    no Outcome value is built)."""
+    no RequestOutcome value is built)."""
     key = (model, endpoint, kind)
     requests = m.requests
     requests = requests.set(key, requests.get(key, 0) + 1)
@@ -322,7 +322,7 @@ __all__ = [
     "Histogram",
     "Key",
     "Metrics",
-    "Outcome",
+    "RequestOutcome",
     "Slot",
     "bucket_index",
     "bucket_value",

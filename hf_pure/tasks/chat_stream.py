@@ -16,8 +16,7 @@ from hf_pure.core.codec import JSONDecodeError, excerpt, loads
 from hf_pure.core.errors import HfError, MalformedResponse
 from hf_pure.core.failures import error_from_event
 from hf_pure.core.request import DONE, Broken, Done
-from hf_pure.core.sse import DONE as DONE_BYTES
-from hf_pure.core.sse import SseEvent
+from hf_pure.core.sse import DONE_DATA, SseEvent
 from hf_pure.core.sse import plain_event as _plain_event
 from hf_pure.core.value import Value
 from hf_pure.tasks._read import Bad
@@ -56,7 +55,7 @@ class ChatStreamCodec(Value):
 
     def _not_json(self, event: SseEvent, request_id: str | None) -> HfError | Done | Broken:
         data = event.data
-        if data == DONE_BYTES:
+        if data == DONE_DATA:
             return DONE
         if event.event == "error":
             return error_from_event({"error": data.decode("utf-8", "replace")}, request_id)
