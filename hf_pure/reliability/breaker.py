@@ -187,7 +187,7 @@ class BreakerConfig(Value):
     half_open_max_calls: int = attrs.field(default=1, validator=positive_int)
 
 
-class BreakerState(State, frozen=True):
+class BreakerState(State, frozen=True, kw_only=True):
     """The breaker's state. ``opened_at`` is set in OPEN only; ``in_flight`` counts HALF_OPEN
     trials only; ``failures`` counts consecutive CLOSED failures, ``successes`` HALF_OPEN
     successes."""

@@ -121,7 +121,14 @@ def record(
         False,
         now,
     )
-    return ReliabilityState(breakers, bucket, cache, failover, metrics, state.rng)
+    return ReliabilityState(
+        breakers=breakers,
+        bucket=bucket,
+        cache=cache,
+        failover=failover,
+        metrics=metrics,
+        rng=state.rng,
+    )
 
 
 def release(
@@ -132,7 +139,14 @@ def release(
     breakers, failover = _endpoint_outcome(
         policy, state, decision, BreakerOutcome.IGNORED, None, now
     )
-    return ReliabilityState(breakers, state.bucket, state.cache, failover, state.metrics, state.rng)
+    return ReliabilityState(
+        breakers=breakers,
+        bucket=state.bucket,
+        cache=state.cache,
+        failover=failover,
+        metrics=state.metrics,
+        rng=state.rng,
+    )
 
 
 def _endpoint_outcome(
