@@ -82,7 +82,8 @@ if TYPE_CHECKING:
         Delta as Delta, ToolCallDelta as ToolCallDelta,
     )
     from hf_pure.tasks.text_generation import (
-        Details as Details, text_generation as text_generation, TextGeneration as TextGeneration,
+        GenerationDetails as GenerationDetails, text_generation as text_generation,
+        TextGeneration as TextGeneration,
         TextGenerationChunk as TextGenerationChunk, TextGenerationRequest as TextGenerationRequest,
         Token as Token,
     )
@@ -243,7 +244,7 @@ _EXPORTS: Final = MappingProxyType(
         "ChunkChoice": "hf_pure.tasks.chat_stream",
         "Delta": "hf_pure.tasks.chat_stream",
         "ToolCallDelta": "hf_pure.tasks.chat_stream",
-        "Details": "hf_pure.tasks.text_generation",
+        "GenerationDetails": "hf_pure.tasks.text_generation",
         "text_generation": "hf_pure.tasks.text_generation",
         "TextGeneration": "hf_pure.tasks.text_generation",
         "TextGenerationChunk": "hf_pure.tasks.text_generation",

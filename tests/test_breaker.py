@@ -24,8 +24,8 @@ from hf_pure.reliability.breaker import (
     BreakerEffect,
     BreakerEvent,
     BreakerMode,
+    BreakerOutcome,
     BreakerState,
-    Outcome,
     board_admit,
     board_record,
     breaker_admit,
@@ -33,7 +33,7 @@ from hf_pure.reliability.breaker import (
 )
 
 CLOSED, OPEN, HALF_OPEN = BreakerMode.CLOSED, BreakerMode.OPEN, BreakerMode.HALF_OPEN
-S, F, IGN = Outcome.SUCCESS, Outcome.FAILURE, Outcome.IGNORED
+S, F, IGN = BreakerOutcome.SUCCESS, BreakerOutcome.FAILURE, BreakerOutcome.IGNORED
 
 
 def _admit(config: BreakerConfig, state: BreakerState, now: float) -> BreakerState:
@@ -114,7 +114,7 @@ SCRIPT: tuple[tuple[str, Any, float, tuple[Any, ...], Any], ...] = (
     ("admit", None, 0.0, (CLOSED, 0, 0, None, 0), None),  # CLOSED ADMIT
     ("record", F, 0.0, (CLOSED, 1, 0, None, 0), None),  # CLOSED FAILURE
     ("record", S, 0.0, (CLOSED, 0, 0, None, 0), None),  # CLOSED SUCCESS
-    ("record", Outcome.IGNORED, 0.0, (CLOSED, 0, 0, None, 0), None),  # CLOSED IGNORED
+    ("record", BreakerOutcome.IGNORED, 0.0, (CLOSED, 0, 0, None, 0), None),  # CLOSED IGNORED
     ("record", F, 1.0, (CLOSED, 1, 0, None, 0), None),
     ("record", F, 2.0, (OPEN, 0, 0, 2.0, 0), None),  # CLOSED TRIP
     ("admit", None, 5.0, (OPEN, 0, 0, 2.0, 0), 12.0),  # OPEN REFUSE
@@ -123,7 +123,7 @@ SCRIPT: tuple[tuple[str, Any, float, tuple[Any, ...], Any], ...] = (
     ("admit", None, 11.0, (HALF_OPEN, 0, 0, None, 1), None),  # OPEN ADMIT
     ("admit", None, 11.0, (HALF_OPEN, 0, 0, None, 2), None),  # HALF_OPEN ADMIT
     ("admit", None, 11.5, (HALF_OPEN, 0, 0, None, 2), 11.5),  # HALF_OPEN REFUSE
-    ("record", Outcome.IGNORED, 12.0, (HALF_OPEN, 0, 0, None, 1), None),  # HALF_OPEN IGNORED
+    ("record", BreakerOutcome.IGNORED, 12.0, (HALF_OPEN, 0, 0, None, 1), None),  # HALF_OPEN IGNORED
     ("record", S, 12.0, (HALF_OPEN, 0, 1, None, 0), None),  # HALF_OPEN SUCCESS
     ("record", F, 12.0, (HALF_OPEN, 0, 1, None, 0), None),  # HALF_OPEN STALE
     ("admit", None, 12.0, (HALF_OPEN, 0, 1, None, 1), None),
@@ -168,16 +168,16 @@ def test_every_outcome_in_every_reachable_state_has_a_table_row() -> None:
     config = BreakerConfig(failure_threshold=2, success_threshold=2, half_open_max_calls=2)
     states = [
         BreakerState(),
-        BreakerState(CLOSED, 1),
-        BreakerState(OPEN, 0, 0, 5.0, 0),
-        BreakerState(HALF_OPEN, 0, 0, None, 0),
-        BreakerState(HALF_OPEN, 0, 1, None, 1),
-        BreakerState(HALF_OPEN, 0, 0, None, 2),
+        BreakerState(mode=CLOSED, failures=1),
+        BreakerState(mode=OPEN, failures=0, successes=0, opened_at=5.0, in_flight=0),
+        BreakerState(mode=HALF_OPEN, failures=0, successes=0, opened_at=None, in_flight=0),
+        BreakerState(mode=HALF_OPEN, failures=0, successes=1, opened_at=None, in_flight=1),
+        BreakerState(mode=HALF_OPEN, failures=0, successes=0, opened_at=None, in_flight=2),
     ]
     for state in states:
         for now in (0.0, 5.0, 100.0):
             breaker_admit(config, state, now)  # raises KeyError if a row were missing
-            for outcome in Outcome:
+            for outcome in BreakerOutcome:
                 assert isinstance(breaker_record(config, state, outcome, now), BreakerState)
 
 
@@ -197,7 +197,7 @@ def test_consecutive_failures_open_the_circuit_and_a_success_resets_the_count() 
     s = breaker_record(c, s, F, 5.0)
     assert s.failures == 2
     s = breaker_record(c, s, F, 6.0)
-    assert s == BreakerState(OPEN, 0, 0, 6.0, 0)
+    assert s == BreakerState(mode=OPEN, failures=0, successes=0, opened_at=6.0, in_flight=0)
 
 
 def test_open_refuses_until_the_timeout_then_admits_one_trial() -> None:
@@ -209,7 +209,7 @@ def test_open_refuses_until_the_timeout_then_admits_one_trial() -> None:
         assert refusal == CircuitOpen(until=110.0)
     s, refusal = breaker_admit(c, s, 110.0)
     assert refusal is None
-    assert s == BreakerState(HALF_OPEN, 0, 0, None, 1)
+    assert s == BreakerState(mode=HALF_OPEN, failures=0, successes=0, opened_at=None, in_flight=1)
     s2, refusal = breaker_admit(c, s, 110.5)  # the trial is in flight: refuse, until now
     assert s2 is s
     assert refusal == CircuitOpen(until=110.5)
@@ -220,11 +220,11 @@ def test_half_open_failure_reopens_and_successes_close() -> None:
     s = _open(c, 0.0)
     s = _admit(c, s, 10.0)
     s = breaker_record(c, s, F, 11.0)
-    assert s == BreakerState(OPEN, 0, 0, 11.0, 0)
+    assert s == BreakerState(mode=OPEN, failures=0, successes=0, opened_at=11.0, in_flight=0)
     assert breaker_admit(c, s, 20.0)[1] == CircuitOpen(until=21.0)
     s = _admit(c, s, 21.0)
     s = breaker_record(c, s, S, 22.0)
-    assert s == BreakerState(HALF_OPEN, 0, 1, None, 0)
+    assert s == BreakerState(mode=HALF_OPEN, failures=0, successes=1, opened_at=None, in_flight=0)
     s = _admit(c, s, 23.0)
     s = breaker_record(c, s, S, 24.0)
     assert s == BreakerState()
@@ -248,7 +248,7 @@ def test_ignored_frees_a_trial_slot_without_counting() -> None:
     s = _admit(c, _open(c, 0.0), 60.0)
     assert breaker_admit(c, s, 60.0)[1] is not None
     s = breaker_record(c, s, IGN, 61.0)
-    assert s == BreakerState(HALF_OPEN, 0, 0, None, 0)
+    assert s == BreakerState(mode=HALF_OPEN, failures=0, successes=0, opened_at=None, in_flight=0)
     s = _admit(c, s, 61.0)
     assert s.in_flight == 1
 
@@ -256,10 +256,12 @@ def test_ignored_frees_a_trial_slot_without_counting() -> None:
 def test_stale_outcomes_change_nothing() -> None:
     c = BreakerConfig(failure_threshold=1)
     s = _open(c, 0.0)
-    for outcome in Outcome:  # late answers of calls admitted before the circuit opened
+    for outcome in BreakerOutcome:  # late answers of calls admitted before the circuit opened
         assert breaker_record(c, s, outcome, 30.0) is s
-    idle = BreakerState(HALF_OPEN, 0, 1, None, 0)  # no trial in flight
-    for outcome in Outcome:
+    idle = BreakerState(
+        mode=HALF_OPEN, failures=0, successes=1, opened_at=None, in_flight=0
+    )  # no trial in flight
+    for outcome in BreakerOutcome:
         assert breaker_record(c, idle, outcome, 30.0) is idle
 
 
@@ -268,20 +270,20 @@ def test_a_clock_that_went_backwards_restarts_the_timeout_from_now() -> None:
     s = _open(c, 1000.0)
     s, refusal = breaker_admit(c, s, 5.0)  # e.g. restored on a machine with another epoch
     assert refusal == CircuitOpen(until=15.0)
-    assert s == BreakerState(OPEN, 0, 0, 5.0, 0)
+    assert s == BreakerState(mode=OPEN, failures=0, successes=0, opened_at=5.0, in_flight=0)
     assert breaker_admit(c, s, 15.0)[1] is None
 
 
 def test_open_without_opened_at_counts_as_timed_out() -> None:
     c = BreakerConfig()
-    s, refusal = breaker_admit(c, BreakerState(OPEN), 0.0)
+    s, refusal = breaker_admit(c, BreakerState(mode=OPEN), 0.0)
     assert refusal is None
     assert s.mode is HALF_OPEN
 
 
 def test_closed_admits_without_building_a_new_state() -> None:
     c = BreakerConfig()
-    s = BreakerState(CLOSED, 3)
+    s = BreakerState(mode=CLOSED, failures=3)
     assert breaker_admit(c, s, 1.0) == (s, None)
     assert breaker_admit(c, s, 1.0)[0] is s
 
@@ -300,7 +302,7 @@ def test_board_keeps_one_breaker_per_key_and_names_the_key() -> None:
     board2, refusal = board_admit(board, "b", 3.0)
     assert refusal is None
     assert board2 is board
-    assert board.states["b"] == BreakerState(CLOSED, 1)
+    assert board.states["b"] == BreakerState(mode=CLOSED, failures=1)
 
 
 def test_board_forgets_keys_that_return_to_fresh() -> None:
@@ -436,11 +438,11 @@ def test_config_round_trips(config: BreakerConfig) -> None:
         st.text(max_size=5),
         st.builds(
             BreakerState,
-            st.sampled_from(BreakerMode),
-            st.integers(0, 5),
-            st.integers(0, 5),
-            st.none() | st.floats(0, 1e6),
-            st.integers(0, 3),
+            mode=st.sampled_from(BreakerMode),
+            failures=st.integers(0, 5),
+            successes=st.integers(0, 5),
+            opened_at=st.none() | st.floats(0, 1e6),
+            in_flight=st.integers(0, 3),
         ),
         max_size=4,
     ),
@@ -452,7 +454,7 @@ def test_board_round_trips(config: BreakerConfig, states: dict[str, BreakerState
 
 
 def test_plain_form_is_readable() -> None:
-    state = BreakerState(OPEN, 0, 0, 12.5, 0)
+    state = BreakerState(mode=OPEN, failures=0, successes=0, opened_at=12.5, in_flight=0)
     assert to_plain(state) == {
         "mode": "open",
         "failures": 0,
@@ -501,7 +503,7 @@ class RefBreaker:
             return None
         return now
 
-    def record(self, outcome: Outcome, now: float) -> None:
+    def record(self, outcome: BreakerOutcome, now: float) -> None:
         if self.mode == "closed":
             if outcome is F:
                 self.failures += 1
@@ -564,8 +566,8 @@ class BreakerMachine(RuleBasedStateMachine):
         if opened is not None and opened <= self.now < opened + self.config.open_timeout:
             assert refusal is not None
 
-    @rule(outcome=st.sampled_from(Outcome))
-    def record(self, outcome: Outcome) -> None:
+    @rule(outcome=st.sampled_from(BreakerOutcome))
+    def record(self, outcome: BreakerOutcome) -> None:
         self.state = breaker_record(self.config, self.state, outcome, self.now)
         self.model.record(outcome, self.now)
 

@@ -63,9 +63,13 @@ def test_defaults_and_a_full_start() -> None:
         10000.0,
         None,
     )
-    assert bucket_start(c, 7.0) == BucketState((10.0, 500.0, 10000.0), 7.0, None)
+    assert bucket_start(c, 7.0) == BucketState(
+        levels=(10.0, 500.0, 10000.0), updated_at=7.0, token_level=None
+    )
     only_minute = BucketConfig(per_second=None, per_hour=None, tokens_per_minute=1000)
-    assert bucket_start(only_minute, 0.0) == BucketState((500.0,), 0.0, 1000)
+    assert bucket_start(only_minute, 0.0) == BucketState(
+        levels=(500.0,), updated_at=0.0, token_level=1000
+    )
     assert "_windows" not in repr(c)
 
 
@@ -109,7 +113,7 @@ def test_more_than_a_window_holds_is_never() -> None:
     c = BucketConfig(per_second=5.0, per_minute=100.0, per_hour=None)
     s = bucket_start(c, 0.0)
     after, take = try_take(c, s, 6.0, 0.0)
-    assert take == Take(NEVER, math.inf, "per_second", take.reason)
+    assert take == Take(kind=NEVER, wait=math.inf, window="per_second", reason=take.reason)
     assert "than the per_second window can ever hold (capacity 5)" in take.reason
     assert after == s
     for bad in (-1.0, math.nan):
@@ -149,7 +153,7 @@ def test_a_spent_budget_at_exactly_zero_waits_a_moment() -> None:
 
 def test_charge_without_a_budget_or_without_tokens_changes_nothing() -> None:
     c = BucketConfig()
-    s = BucketState((1.0, 2.0, 3.0), 0.0)
+    s = BucketState(levels=(1.0, 2.0, 3.0), updated_at=0.0)
     assert charge_tokens(c, s, 100.0, 5.0) is s
     b = BucketConfig(tokens_per_minute=100.0)
     sb = bucket_start(b, 0.0)
@@ -159,27 +163,43 @@ def test_charge_without_a_budget_or_without_tokens_changes_nothing() -> None:
 
 def test_a_clock_that_went_backwards_adds_and_removes_nothing() -> None:
     c = BucketConfig(per_second=10.0, per_minute=None, per_hour=None, tokens_per_minute=60.0)
-    s = BucketState((3.0,), 100.0, -5.0)
+    s = BucketState(levels=(3.0,), updated_at=100.0, token_level=-5.0)
     after, take = try_take(c, s, 5.0, 40.0)
     assert take.kind is WAIT
-    assert after == BucketState((3.0,), 40.0, -5.0)  # no refill; refill continues from 40
+    assert after == BucketState(
+        levels=(3.0,), updated_at=40.0, token_level=-5.0
+    )  # no refill; refill continues from 40
     after2, _ = try_take(c, after, 5.0, 40.5)
     assert after2.levels == (8.0,)
     assert after2.token_level == pytest.approx(-4.5)
-    taken, take = try_take(c, BucketState((3.0,), 100.0, 1.0), 2.0, 40.0)
+    taken, take = try_take(
+        c, BucketState(levels=(3.0,), updated_at=100.0, token_level=1.0), 2.0, 40.0
+    )
     assert take.kind is TAKEN
-    assert taken == BucketState((1.0,), 40.0, 1.0)
-    assert charge_tokens(c, BucketState((3.0,), 100.0, 1.0), 2.0, 40.0).token_level == -1.0
+    assert taken == BucketState(levels=(1.0,), updated_at=40.0, token_level=1.0)
+    assert (
+        charge_tokens(
+            c, BucketState(levels=(3.0,), updated_at=100.0, token_level=1.0), 2.0, 40.0
+        ).token_level
+        == -1.0
+    )
 
 
 def test_a_state_from_another_config_starts_full_and_levels_are_capped() -> None:
     c = BucketConfig(per_second=10.0, per_minute=50.0, per_hour=None, tokens_per_minute=90.0)
-    s, take = try_take(c, BucketState((1.0,), 0.0), 1.0, 0.0)
+    s, take = try_take(c, BucketState(levels=(1.0,), updated_at=0.0), 1.0, 0.0)
     assert take.kind is TAKEN
-    assert s == BucketState((9.0, 49.0), 0.0, 90.0)
-    s, _ = try_take(c, BucketState((99.0, 99.0), 0.0, 500.0), 0.0, 0.0)
-    assert s == BucketState((10.0, 50.0), 0.0, 90.0)
-    s, _ = try_take(BucketConfig(), BucketState((1.0, 1.0, 1.0), 0.0, 5.0), 0.0, 0.0)
+    assert s == BucketState(levels=(9.0, 49.0), updated_at=0.0, token_level=90.0)
+    s, _ = try_take(
+        c, BucketState(levels=(99.0, 99.0), updated_at=0.0, token_level=500.0), 0.0, 0.0
+    )
+    assert s == BucketState(levels=(10.0, 50.0), updated_at=0.0, token_level=90.0)
+    s, _ = try_take(
+        BucketConfig(),
+        BucketState(levels=(1.0, 1.0, 1.0), updated_at=0.0, token_level=5.0),
+        0.0,
+        0.0,
+    )
     assert s.token_level is None
 
 
@@ -203,7 +223,7 @@ def config_and_state(draw: st.DrawFn) -> tuple[BucketConfig, BucketState]:
     levels = tuple(draw(st.floats(0.0, cap)) for _, cap in windows(config))
     tpm = config.tokens_per_minute
     token = None if tpm is None else draw(st.floats(-2 * tpm, tpm))
-    return config, BucketState(levels, draw(st.floats(0, 1e6)), token)
+    return config, BucketState(levels=levels, updated_at=draw(st.floats(0, 1e6)), token_level=token)
 
 
 amounts = st.sampled_from([0.0, 0.5, 1.0, 1.0, 2.0, 3.0]) | st.floats(0, 30)
@@ -247,7 +267,11 @@ def short_of(draw: st.DrawFn) -> tuple[BucketConfig, BucketState, float]:
         token = draw(
             st.floats(-2 * tpm, 0.0) if short == "tokens_per_minute" else st.floats(0, tpm)
         )
-    return config, BucketState(levels, draw(st.floats(0, 1e6)), token), n
+    return (
+        config,
+        BucketState(levels=levels, updated_at=draw(st.floats(0, 1e6)), token_level=token),
+        n,
+    )
 
 
 @settings(max_examples=300, deadline=None)

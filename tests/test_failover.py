@@ -361,7 +361,7 @@ def test_out_of_range_indexes_change_nothing() -> None:
 def test_start_and_repr() -> None:
     cfg = config(3)
     state = failover_start(cfg, seed=5)
-    assert state == FailoverState((EndpointState(),) * 3, 0, Rng(5))
+    assert state == FailoverState(endpoints=(EndpointState(),) * 3, cursor=0, rng=Rng(5))
     assert repr(EndpointState()) == (
         "EndpointState(failures=(), cooling_until=None, healthy=True, in_flight=0, latency=None)"
     )

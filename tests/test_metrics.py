@@ -31,7 +31,7 @@ from hf_pure.reliability.metrics import (
     MIN_VALUE,
     Histogram,
     Metrics,
-    Outcome,
+    RequestOutcome,
     bucket_index,
     bucket_value,
     bytes_per_second,
@@ -52,7 +52,7 @@ from hf_pure.reliability.metrics import (
 TOLERANCE = ALPHA * (1 + 1e-9)  # the 1 % bound, with room for float rounding at bucket edges
 
 
-def fold(outcomes: Iterable[Outcome], m: Metrics = EMPTY) -> Metrics:
+def fold(outcomes: Iterable[RequestOutcome], m: Metrics = EMPTY) -> Metrics:
     for o in outcomes:
         m = metrics_record(m, o)
     return m
@@ -66,11 +66,11 @@ def exact_quantile(values: list[float], q: float) -> float:
     return ordered[r - 1]
 
 
-def in_window(o: Outcome, now: float) -> bool:
+def in_window(o: RequestOutcome, now: float) -> bool:
     return math.floor(now) - 59 <= math.floor(o.at) <= math.floor(now)
 
 
-def ref_window(outcomes: list[Outcome], now: float) -> tuple[int, int, int, int]:
+def ref_window(outcomes: list[RequestOutcome], now: float) -> tuple[int, int, int, int]:
     seen = [o for o in outcomes if in_window(o, now)]
     return (
         len(seen),
@@ -80,7 +80,7 @@ def ref_window(outcomes: list[Outcome], now: float) -> tuple[int, int, int, int]
     )
 
 
-def ref_counters(outcomes: list[Outcome]) -> dict[tuple[str, str, str], int]:
+def ref_counters(outcomes: list[RequestOutcome]) -> dict[tuple[str, str, str], int]:
     return dict(Counter((o.model, o.endpoint, o.kind) for o in outcomes))
 
 
@@ -97,8 +97,8 @@ times = st.floats(min_value=0.0, max_value=500.0)
 
 
 @st.composite
-def outcomes(draw: st.DrawFn, at: st.SearchStrategy[float] = times) -> Outcome:
-    return Outcome(
+def outcomes(draw: st.DrawFn, at: st.SearchStrategy[float] = times) -> RequestOutcome:
+    return RequestOutcome(
         draw(latencies),
         draw(kinds),
         draw(names),
@@ -126,7 +126,7 @@ def test_bucket_scheme_is_the_ddsketch_one() -> None:
 
 
 def test_one_outcome_is_counted_everywhere() -> None:
-    o = Outcome(0.25, "success", "m", "e", 10, 200, False, 5.5)
+    o = RequestOutcome(0.25, "success", "m", "e", 10, 200, False, 5.5)
     m = metrics_record(EMPTY, o)
     assert dict(m.requests) == {("m", "e", "success"): 1}
     assert (m.bytes_sent, m.bytes_received, m.cache_hits) == (10, 200, 0)
@@ -150,8 +150,8 @@ def test_empty_metrics_answer_zero_and_none() -> None:
 def test_cache_hits_count_as_requests_but_not_as_latency() -> None:
     m = fold(
         [
-            Outcome(0.5, "success", "m", "e", at=1.0),
-            Outcome(0.0, "success", "m", "e", cache_hit=True, at=1.0),
+            RequestOutcome(0.5, "success", "m", "e", at=1.0),
+            RequestOutcome(0.0, "success", "m", "e", cache_hit=True, at=1.0),
         ]
     )
     assert m.requests[("m", "e", "success")] == 2
@@ -163,20 +163,20 @@ def test_cache_hits_count_as_requests_but_not_as_latency() -> None:
 
 def test_error_rate_counts_every_kind_but_success() -> None:
     kinds = ["success", "success", "Timeout", "success", "RateLimited"]
-    m = fold(Outcome(0.1, k, at=10.0) for k in kinds)
+    m = fold(RequestOutcome(0.1, k, at=10.0) for k in kinds)
     assert error_rate(m, 10.0) == 2 / 5
     assert m.requests[("", "", "Timeout")] == 1
 
 
 def test_requests_per_second_over_the_last_minute() -> None:
-    m = fold(Outcome(0.1, "success", at=100.0 + i * 0.5) for i in range(240))  # 100 .. 219.5
+    m = fold(RequestOutcome(0.1, "success", at=100.0 + i * 0.5) for i in range(240))  # 100 .. 219.5
     # at 219.9 the window is seconds 160..219: 120 outcomes
     assert requests_per_second(m, 219.9) == 2.0
     assert window_totals(m, 219.9)[0] == 120
 
 
 def test_the_window_forgets_after_sixty_seconds() -> None:
-    m = metrics_record(EMPTY, Outcome(0.1, "Timeout", bytes_sent=7, at=10.5))
+    m = metrics_record(EMPTY, RequestOutcome(0.1, "Timeout", bytes_sent=7, at=10.5))
     assert window_totals(m, 10.5) == (1, 1, 7, 0)
     assert window_totals(m, 69.999) == (1, 1, 7, 0)  # seconds 10..69
     assert window_totals(m, 70.0) == (0, 0, 0, 0)  # seconds 11..70
@@ -186,14 +186,14 @@ def test_the_window_forgets_after_sixty_seconds() -> None:
 
 
 def test_an_outcome_older_than_its_slot_is_dropped_from_the_window_only() -> None:
-    m = fold([Outcome(0.1, "success", at=75.0), Outcome(0.1, "success", at=15.0)])
+    m = fold([RequestOutcome(0.1, "success", at=75.0), RequestOutcome(0.1, "success", at=15.0)])
     assert window_totals(m, 75.0) == (1, 0, 0, 0)
     assert sum(m.requests.values()) == 2
 
 
 @pytest.mark.parametrize("bad", [math.nan, -1.0, math.inf, -math.inf, 1e300])
 def test_bad_latencies_and_times_are_clamped_not_raised(bad: float) -> None:
-    m = metrics_record(EMPTY, Outcome(bad, "success", at=bad))
+    m = metrics_record(EMPTY, RequestOutcome(bad, "success", at=bad))
     h = m.latency
     assert h.count == 1
     assert set(h.counts.keys()) <= {INDEX_MIN, INDEX_MAX}
@@ -220,9 +220,9 @@ def test_quantile_q_is_clamped() -> None:
 def test_prometheus_text() -> None:
     m = fold(
         [
-            Outcome(0.5, "success", 'org/m"1', "https://a\\b", 10, 20, at=1.0),
-            Outcome(0.5, "Timeout", "m\n2", "", at=1.0),
-            Outcome(0.0, "success", "m3", "", cache_hit=True, at=1.0),
+            RequestOutcome(0.5, "success", 'org/m"1', "https://a\\b", 10, 20, at=1.0),
+            RequestOutcome(0.5, "Timeout", "m\n2", "", at=1.0),
+            RequestOutcome(0.0, "success", "m3", "", cache_hit=True, at=1.0),
         ]
     )
     text = to_prometheus(m)
@@ -284,7 +284,7 @@ def _parse_labels(text: str) -> dict[str, str]:
 
 @settings(max_examples=60, deadline=None)
 @given(outcome_lists)
-def test_prometheus_counters_parse_back_to_the_counts(items: list[Outcome]) -> None:
+def test_prometheus_counters_parse_back_to_the_counts(items: list[RequestOutcome]) -> None:
     m = fold(items)
     found: dict[tuple[str, str, str], int] = {}
     for line in to_prometheus(m).splitlines():
@@ -321,7 +321,7 @@ def test_quantiles_are_within_one_percent(values: list[float], qs: list[float]) 
         h = histogram_add(h, v)
     for q in [*qs, 0.5, 0.95, 0.99]:
         assert close(histogram_quantile(h, q), exact_quantile(values, q)), q
-    m = fold(Outcome(v, "success") for v in values)
+    m = fold(RequestOutcome(v, "success") for v in values)
     p50, p95, p99 = quantiles(m)
     assert close(p50, exact_quantile(values, 0.5))
     assert close(p95, exact_quantile(values, 0.95))
@@ -349,13 +349,15 @@ def test_memory_is_bounded_across_the_whole_range() -> None:
         h = histogram_add(h, x)
         x *= 1.005
     assert len(h.counts) == MAX_BUCKETS
-    m = fold(Outcome(0.1, "success", at=float(t)) for t in range(1000))
+    m = fold(RequestOutcome(0.1, "success", at=float(t)) for t in range(1000))
     assert len(m.window) == 60
 
 
 @settings(max_examples=100, deadline=None)
 @given(outcome_lists, times)
-def test_the_window_holds_exactly_the_last_sixty_seconds(items: list[Outcome], dt: float) -> None:
+def test_the_window_holds_exactly_the_last_sixty_seconds(
+    items: list[RequestOutcome], dt: float
+) -> None:
     now = max((o.at for o in items), default=0.0) + dt
     m = fold(items)
     assert window_totals(m, now) == ref_window(items, now)
@@ -363,14 +365,16 @@ def test_the_window_holds_exactly_the_last_sixty_seconds(items: list[Outcome], d
 
 @settings(max_examples=100, deadline=None)
 @given(outcome_lists, outcome_lists)
-def test_recording_is_merging_a_singleton(xs: list[Outcome], ys: list[Outcome]) -> None:
+def test_recording_is_merging_a_singleton(
+    xs: list[RequestOutcome], ys: list[RequestOutcome]
+) -> None:
     assert fold(xs + ys) == merge(fold(xs), fold(ys))
 
 
 @settings(max_examples=100, deadline=None)
 @given(outcome_lists, outcome_lists, outcome_lists)
 def test_merge_is_associative_and_commutative(
-    xs: list[Outcome], ys: list[Outcome], zs: list[Outcome]
+    xs: list[RequestOutcome], ys: list[RequestOutcome], zs: list[RequestOutcome]
 ) -> None:
     a, b, c = fold(xs), fold(ys), fold(zs)
     assert merge(merge(a, b), c) == merge(a, merge(b, c))
@@ -393,12 +397,12 @@ def _round_trip_json(cls: type[object], value: object) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(outcome_lists)
-def test_metrics_round_trip_through_plain_json(items: list[Outcome]) -> None:
+def test_metrics_round_trip_through_plain_json(items: list[RequestOutcome]) -> None:
     m = fold(items)
     _round_trip_json(Metrics, m)
     _round_trip_json(Histogram, m.latency)
     for o in items:
-        _round_trip_json(Outcome, o)
+        _round_trip_json(RequestOutcome, o)
 
 
 def test_from_plain_refuses_extra_keys() -> None:
@@ -415,7 +419,7 @@ class MetricsMachine(RuleBasedStateMachine):
     def start(self) -> None:
         self.clock = 1000.0
         self.workers = [EMPTY, EMPTY]
-        self.seen: list[list[Outcome]] = [[], []]
+        self.seen: list[list[RequestOutcome]] = [[], []]
 
     @rule(dt=st.one_of(st.floats(0.0, 2.0), st.floats(0.0, 120.0)))
     def advance(self, dt: float) -> None:
@@ -425,8 +429,8 @@ class MetricsMachine(RuleBasedStateMachine):
         worker=st.integers(0, 1),
         o=outcomes(at=st.just(0.0)),
     )
-    def record(self, worker: int, o: Outcome) -> None:
-        o = Outcome(
+    def record(self, worker: int, o: RequestOutcome) -> None:
+        o = RequestOutcome(
             o.latency,
             o.kind,
             o.model,
@@ -451,7 +455,7 @@ class MetricsMachine(RuleBasedStateMachine):
         for m, seen in zip(self.workers, self.seen, strict=True):
             self._check(m, seen)
 
-    def _check(self, m: Metrics, seen: list[Outcome]) -> None:
+    def _check(self, m: Metrics, seen: list[RequestOutcome]) -> None:
         assert dict(m.requests) == ref_counters(seen)
         assert m.cache_hits == sum(o.cache_hit for o in seen)
         assert m.bytes_sent == sum(o.bytes_sent for o in seen)

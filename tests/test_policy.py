@@ -61,7 +61,7 @@ def test_a_fresh_state_sends_and_records() -> None:
     policy = Policy(bucket=FAST)
     state = policy_start(policy, 0.0)
     state, decision = send(policy, state, REQ, 0.0)
-    assert decision == Send(None, None, MODEL)
+    assert decision == Send(endpoint=None, index=None, key=MODEL)
     state = record(policy, state, REQ, decision, ok(), 0.25, 0.3)
     assert quantiles(state.metrics)[0] == pytest.approx(0.25, rel=0.01)
 
@@ -73,7 +73,7 @@ def test_cache_hit_costs_no_token_and_no_breaker_trial() -> None:
     state = record(policy, state, CACHED, decision, ok(), 0.1, 0.1)
     bucket_before, breakers_before = state.bucket, state.breakers
     state, hit = admit(policy, state, CACHED, 0.2)
-    assert hit == Serve(ANSWER)
+    assert hit == Serve(value=ANSWER)
     assert state.bucket == bucket_before  # no token spent (the bucket held only one)
     assert state.breakers == breakers_before
     state = record_hit(state, CACHED, 0.2)

@@ -80,9 +80,12 @@ def test_a_chat_answer_as_one_chunk_assembles_back(answer: hf.ChatCompletion) ->
 @settings(max_examples=40, deadline=None)
 @given(
     text,
-    st.none() | st.builds(hf.Details, finish_reason=names, generated_tokens=st.integers(0, 99)),
+    st.none()
+    | st.builds(hf.GenerationDetails, finish_reason=names, generated_tokens=st.integers(0, 99)),
 )
-def test_a_text_generation_as_one_chunk(generated: str, details: hf.Details | None) -> None:
+def test_a_text_generation_as_one_chunk(
+    generated: str, details: hf.GenerationDetails | None
+) -> None:
     answer = hf.TextGeneration(generated, details)
     chunk = TEXT_GENERATION_CODEC.as_chunk(answer)
     assert chunk.text == generated

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-DONE = b"[DONE]"
+DONE_DATA = b"[DONE]"
 
 
 class SseEvent(NamedTuple):

@@ -14,6 +14,10 @@ numbers, strings, other states) built before it, so it can't be part of a refere
 (a cached *value* is the caller's; only a value that is later mutated to point back at a
 state could make one, and such a cycle would be kept, not corrupted).
 
+Every subclass is built by keyword only: declare it ``class X(State, frozen=True,
+kw_only=True)`` (msgspec does not inherit ``kw_only``; ``tests/test_state_keywords.py`` checks
+each one), so a field added or reordered can't silently take another field's value.
+
 Change one with ``msgspec.structs.replace(state, field=value)``; ``to_plain``/``from_plain``
 convert them like the attrs values.
 """
@@ -23,7 +27,7 @@ from __future__ import annotations
 import msgspec
 
 
-class State(msgspec.Struct, frozen=True, gc=False):
+class State(msgspec.Struct, frozen=True, gc=False, kw_only=True):
     """A frozen, hashable value built in C (see the module docstring)."""
 
 

@@ -15,7 +15,7 @@ Nothing reads a clock: ``now`` is monotonic seconds, passed in.
   number through; this does not) and refuses the rest with ``CircuitOpen(until=now)``: a trial
   is in flight, ask again when it has reported. Any failed trial re-opens the circuit
   (``opened_at = now``); ``success_threshold`` successful trials close it.
-- ``Outcome.IGNORED`` (a cancelled call, or an error that says nothing about the endpoint's
+- ``BreakerOutcome.IGNORED`` (a cancelled call, or an error that says nothing about the endpoint's
   health, such as a 400 or a local refusal) counts nothing; in HALF_OPEN it frees the trial slot.
   A call that was admitted but then not sent (another limiter refused it) gives its slot back
   by recording ``IGNORED``, or by dropping the state ``breaker_admit`` returned.
@@ -87,7 +87,7 @@ __all__ = [
     "BreakerEvent",
     "BreakerMode",
     "BreakerState",
-    "Outcome",
+    "BreakerOutcome",
     "board_admit",
     "board_record",
     "breaker_admit",
@@ -101,7 +101,7 @@ class BreakerMode(enum.StrEnum):
     HALF_OPEN = "half_open"
 
 
-class Outcome(enum.StrEnum):
+class BreakerOutcome(enum.StrEnum):
     """What an admitted call told us about the endpoint's health."""
 
     SUCCESS = "success"
@@ -143,8 +143,8 @@ _HALF_OPEN: Final = BreakerMode.HALF_OPEN
 
 _E = BreakerEvent
 _X = BreakerEffect
-_SUCCESS: Final = Outcome.SUCCESS
-_FAILURE: Final = Outcome.FAILURE
+_SUCCESS: Final = BreakerOutcome.SUCCESS
+_FAILURE: Final = BreakerOutcome.FAILURE
 
 TRANSITIONS: Final = MappingProxyType(
     {
@@ -187,7 +187,7 @@ class BreakerConfig(Value):
     half_open_max_calls: int = attrs.field(default=1, validator=positive_int)
 
 
-class BreakerState(State, frozen=True):
+class BreakerState(State, frozen=True, kw_only=True):
     """The breaker's state. ``opened_at`` is set in OPEN only; ``in_flight`` counts HALF_OPEN
     trials only; ``failures`` counts consecutive CLOSED failures, ``successes`` HALF_OPEN
     successes."""
@@ -258,7 +258,7 @@ def breaker_admit(
     return _admit(config, state, now, "")
 
 
-def _event(config: BreakerConfig, state: BreakerState, outcome: Outcome) -> BreakerEvent:
+def _event(config: BreakerConfig, state: BreakerState, outcome: BreakerOutcome) -> BreakerEvent:
     """The counting: which event an outcome is in ``state``."""
     mode = state.mode
     if mode is _CLOSED:
@@ -273,7 +273,7 @@ def _event(config: BreakerConfig, state: BreakerState, outcome: Outcome) -> Brea
 
 
 def breaker_record(
-    config: BreakerConfig, state: BreakerState, outcome: Outcome, now: float
+    config: BreakerConfig, state: BreakerState, outcome: BreakerOutcome, now: float
 ) -> BreakerState:
     """Fold the outcome of an admitted call into the state."""
     if outcome is _SUCCESS and state.mode is _CLOSED and not state.failures:
@@ -315,7 +315,9 @@ def board_admit(
     return BreakerBoard(board.config, _put(states, key, new)), refusal
 
 
-def board_record(board: BreakerBoard, key: str, outcome: Outcome, now: float) -> BreakerBoard:
+def board_record(
+    board: BreakerBoard, key: str, outcome: BreakerOutcome, now: float
+) -> BreakerBoard:
     """``breaker_record`` for the breaker of ``key``."""
     states = board.states
     state = states.get(key, _FRESH)

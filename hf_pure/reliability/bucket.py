@@ -118,10 +118,12 @@ class BucketConfig(Value):
         object.__setattr__(self, "_token_rate", None if tpm is None else tpm / 60.0)
         name, cap, _ = min(windows, key=lambda w: w[1])
         reason = f"more requests at once than the {name} window can ever hold (capacity {cap:g})"
-        object.__setattr__(self, "_never", Take(TakeKind.NEVER, math.inf, name, reason))
+        object.__setattr__(
+            self, "_never", Take(kind=TakeKind.NEVER, wait=math.inf, window=name, reason=reason)
+        )
 
 
-class BucketState(State, frozen=True):
+class BucketState(State, frozen=True, kw_only=True):
     """Levels of the request windows (in order second, minute, hour; set ones only) at
     ``updated_at``, and the token budget's level (None without a budget; below zero is a
     debt)."""
@@ -137,7 +139,7 @@ class TakeKind(enum.StrEnum):
     NEVER = "never"
 
 
-class Take(State, frozen=True):
+class Take(State, frozen=True, kw_only=True):
     """The answer of ``try_take``: TAKEN; WAIT ``wait`` seconds for ``window``; or NEVER
     (``wait`` is inf) with the ``reason``."""
 
@@ -147,12 +149,12 @@ class Take(State, frozen=True):
     reason: str = ""
 
 
-_TAKEN: Final = Take(TakeKind.TAKEN)
+_TAKEN: Final = Take(kind=TakeKind.TAKEN)
 
 
 def bucket_start(config: BucketConfig, now: float) -> BucketState:
     """A full bucket at ``now``."""
-    return BucketState(config._full, now, config.tokens_per_minute)
+    return BucketState(levels=config._full, updated_at=now, token_level=config.tokens_per_minute)
 
 
 def _refill(
@@ -195,7 +197,9 @@ def try_take(
     windows = config._windows
     levels = state.levels
     if len(levels) != len(windows):  # a state from another config: start full
-        state = BucketState(config._full, state.updated_at, state.token_level)
+        state = BucketState(
+            levels=config._full, updated_at=state.updated_at, token_level=state.token_level
+        )
         levels = state.levels
     if 0.0 <= n <= config._smallest:
         # The hot path: refill and take in one pass; any shortage goes to _refuse.
@@ -212,10 +216,10 @@ def try_take(
         else:
             token_rate = config._token_rate
             if token_rate is None:
-                return BucketState(tuple(taken), now, None), _TAKEN
+                return BucketState(levels=tuple(taken), updated_at=now, token_level=None), _TAKEN
             token = _refill_tokens(config, state, elapsed)
             if token is not None and token > 0.0:
-                return BucketState(tuple(taken), now, token), _TAKEN
+                return BucketState(levels=tuple(taken), updated_at=now, token_level=token), _TAKEN
     return _refuse(config, state, n, now)
 
 
@@ -224,11 +228,16 @@ def _refuse(
 ) -> tuple[BucketState, Take]:
     """The refilled state and the NEVER or WAIT answer (nothing is taken)."""
     levels, token = _refill(config, state, now)
-    after = BucketState(tuple(levels), now, token)
+    after = BucketState(levels=tuple(levels), updated_at=now, token_level=token)
     if not 0.0 <= n <= config._smallest:
         if n >= 0.0:
             return after, config._never
-        return after, Take(TakeKind.NEVER, math.inf, "", f"cannot take {n!r}: n must be >= 0")
+        return after, Take(
+            kind=TakeKind.NEVER,
+            wait=math.inf,
+            window="",
+            reason=f"cannot take {n!r}: n must be >= 0",
+        )
     windows = config._windows
     wait, window = -1.0, ""
     for (name, _, rate), level in zip(windows, levels, strict=True):
@@ -254,7 +263,7 @@ def _refuse(
             else:
                 break
         wait += max(math.ulp(at), math.ulp(wait))
-    return after, Take(TakeKind.WAIT, wait, window, _WAIT_REASONS[window])
+    return after, Take(kind=TakeKind.WAIT, wait=wait, window=window, reason=_WAIT_REASONS[window])
 
 
 def charge_tokens(
@@ -268,4 +277,4 @@ def charge_tokens(
         return state
     levels, token = _refill(config, state, now)
     assert token is not None  # a budget is set
-    return BucketState(tuple(levels), now, token - tokens)
+    return BucketState(levels=tuple(levels), updated_at=now, token_level=token - tokens)

@@ -164,7 +164,7 @@ class CacheStats(Value):
     expirations: int = 0
 
 
-class CacheState(State, Generic[K, V], frozen=True):
+class CacheState(State, Generic[K, V], frozen=True, kw_only=True):
     """The cache's contents and counters; see the module docstring for the fields' meaning.
 
     Built by :func:`cache_empty` and the transitions, never edited in place.
@@ -197,7 +197,7 @@ class Miss(enum.Enum):
 MISS: Final = Miss.MISS
 
 _EMPTY: Final[CacheState[Any, Any]] = CacheState(
-    immutables.Map(), immutables.Map(), (), 0, 0, _NO_EXPIRY
+    entries=immutables.Map(), order=immutables.Map(), head=(), tick=0, low=0, expiry=_NO_EXPIRY
 )
 
 
@@ -223,28 +223,32 @@ def cache_get(
     entry = s.entries.get(key)
     if entry is None:
         return CacheState(
-            s.entries, s.order, s.head, s.tick, s.low, s.expiry, s.hits, s.misses + 1,
-            s.evictions, s.expirations,
+            entries=s.entries, order=s.order, head=s.head, tick=s.tick, low=s.low, expiry=s.expiry,
+            hits=s.hits, misses=s.misses + 1,
+            evictions=s.evictions, expirations=s.expirations,
         ), MISS  # fmt: skip
     if now >= entry[_EXPIRES]:  # its recency slot and expiry pair go stale
         return CacheState(
-            s.entries.delete(key), s.order, s.head, s.tick, s.low, s.expiry, s.hits,
-            s.misses + 1, s.evictions, s.expirations + 1,
+            entries=s.entries.delete(key), order=s.order, head=s.head, tick=s.tick, low=s.low,
+            expiry=s.expiry, hits=s.hits,
+            misses=s.misses + 1, evictions=s.evictions, expirations=s.expirations + 1,
         ), MISS  # fmt: skip
     tick = s.tick
     value = entry[_VALUE]
     if entry[_TICK] == tick - 1:  # already the most recent: nothing to re-stamp
         return CacheState(
-            s.entries, s.order, s.head, tick, s.low, s.expiry, s.hits + 1, s.misses,
-            s.evictions, s.expirations,
+            entries=s.entries, order=s.order, head=s.head, tick=tick, low=s.low, expiry=s.expiry,
+            hits=s.hits + 1, misses=s.misses,
+            evictions=s.evictions, expirations=s.expirations,
         ), value  # fmt: skip
     # The old tick's slot stays behind, stale: the eviction scan passes it when it gets there.
     key = entry[_KEY]  # the key object stored: the map and the slots then compare by identity
     entries = s.entries.set(key, (value, entry[_EXPIRES], tick, key, entry[_PUT]))
     entries, order, head, tick, low = stamped(entries, s.order, s.head, tick, s.low, key)
     return CacheState(
-        entries, order, head, tick, low, s.expiry, s.hits + 1, s.misses, s.evictions,
-        s.expirations,
+        entries=entries, order=order, head=head, tick=tick, low=low, expiry=s.expiry,
+        hits=s.hits + 1, misses=s.misses, evictions=s.evictions,
+        expirations=s.expirations,
     ), value  # fmt: skip
 
 
@@ -289,8 +293,9 @@ def cache_put(
         ):  # too many stale slots: rebuild
             expiry, entries = expiry_rebuilt(entries)
         return CacheState(
-            entries, order, head, tick, low, expiry, state.hits, state.misses, state.evictions,
-            state.expirations,
+            entries=entries, order=order, head=head, tick=tick, low=low, expiry=expiry,
+            hits=state.hits, misses=state.misses, evictions=state.evictions,
+            expirations=state.expirations,
         )  # fmt: skip
     # Over capacity. First every expired entry goes, earliest expiry first.
     expiry, entries, gone = expiry_drop(expiry, entries, now)
@@ -313,8 +318,9 @@ def cache_put(
     if expiry_size(expiry) > STALE_FACTOR * len(entries) + _SLACK:
         expiry, entries = expiry_rebuilt(entries)
     return CacheState(
-        entries, order, head, tick, low, expiry, state.hits, state.misses, evictions,
-        expirations,
+        entries=entries, order=order, head=head, tick=tick, low=low, expiry=expiry, hits=state.hits,
+        misses=state.misses, evictions=evictions,
+        expirations=expirations,
     )  # fmt: skip
 
 
@@ -324,8 +330,9 @@ def cache_delete(state: CacheState[K, V], key: K) -> CacheState[K, V]:
         return state
     s = state
     return CacheState(
-        s.entries.delete(key), s.order, s.head, s.tick, s.low, s.expiry, s.hits, s.misses,
-        s.evictions, s.expirations,
+        entries=s.entries.delete(key), order=s.order, head=s.head, tick=s.tick, low=s.low,
+        expiry=s.expiry, hits=s.hits, misses=s.misses,
+        evictions=s.evictions, expirations=s.expirations,
     )  # fmt: skip
 
 
@@ -341,8 +348,9 @@ def cache_purge_expired(state: CacheState[K, V], now: float) -> CacheState[K, V]
     expiry, kept = expiry_rebuilt(entries.finish())
     s = state
     return CacheState(
-        kept, s.order, s.head, s.tick, s.low, expiry, s.hits, s.misses, s.evictions,
-        s.expirations + len(dead),
+        entries=kept, order=s.order, head=s.head, tick=s.tick, low=s.low, expiry=expiry,
+        hits=s.hits, misses=s.misses, evictions=s.evictions,
+        expirations=s.expirations + len(dead),
     )  # fmt: skip
 
 

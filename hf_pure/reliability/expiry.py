@@ -36,7 +36,7 @@ V = TypeVar("V")
 _AT: Final = itemgetter(0)
 
 
-class Expiry(State, Generic[K], frozen=True):
+class Expiry(State, Generic[K], frozen=True, kw_only=True):
     """Where each entry's expiry is kept: see the module docstring."""
 
     log: immutables.Map[int, tuple[K, ...]]
@@ -47,7 +47,9 @@ class Expiry(State, Generic[K], frozen=True):
     heap: immutables.Map[int, tuple[float, K]]
 
 
-EMPTY: Final[Expiry[Any]] = Expiry(immutables.Map(), (), 0, 0, -1.0, immutables.Map())
+EMPTY: Final[Expiry[Any]] = Expiry(
+    log=immutables.Map(), head=(), low=0, tick=0, last=-1.0, heap=immutables.Map()
+)
 
 
 #: Rebuild once the slots and pairs held outnumber this many times the entries (plus a slack).
@@ -63,14 +65,23 @@ def expiry_push(index: Expiry[K], expires_at: float, key: K) -> tuple[Expiry[K],
     """``index`` with a put's expiry added, and the entry's ``put`` (its slot, or -1)."""
     if expires_at < index.last:  # out of order (never true of a NaN): into the heap
         heap = _push(index.heap, (expires_at, key))
-        return Expiry(index.log, index.head, index.low, index.tick, index.last, heap), -1
+        return Expiry(
+            log=index.log,
+            head=index.head,
+            low=index.low,
+            tick=index.tick,
+            last=index.last,
+            heap=heap,
+        ), -1
     tick = index.tick
     head = (*index.head, key)
     log = index.log
     if len(head) == _CHUNK:
         log = log.set(tick >> _SHIFT, head)
         head = ()
-    return Expiry(log, head, index.low, tick + 1, expires_at, index.heap), tick
+    return Expiry(
+        log=log, head=head, low=index.low, tick=tick + 1, last=expires_at, heap=index.heap
+    ), tick
 
 
 def expiry_drop(
@@ -117,7 +128,7 @@ def expiry_drop(
                 log = log.delete((low - 1) >> _SHIFT)
     if not gone and low == index.low and heap is index.heap:
         return index, entries, 0
-    return Expiry(log, head, low, tick, index.last, heap), entries, gone
+    return Expiry(log=log, head=head, low=low, tick=tick, last=index.last, heap=heap), entries, gone
 
 
 def expiry_rebuilt(
@@ -132,7 +143,9 @@ def expiry_rebuilt(
     full = len(keys) & ~_MASK
     log = immutables.Map((i >> _SHIFT, tuple(keys[i : i + _CHUNK])) for i in range(0, full, _CHUNK))
     last = ordered[-1][_EXPIRES] if ordered else -1.0
-    index = Expiry(log, tuple(keys[full:]), 0, len(keys), last, immutables.Map())
+    index = Expiry(
+        log=log, head=tuple(keys[full:]), low=0, tick=len(keys), last=last, heap=immutables.Map()
+    )
     return index, renumbered.finish()
 
 

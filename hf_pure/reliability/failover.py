@@ -222,12 +222,18 @@ def _without(state: FailoverState, avoid: frozenset[int], now: float) -> Failove
     if not any(i not in avoid for i in failover_available_in(state, now)):
         return state
     eps = tuple(
-        EndpointState(e.failures, e.cooling_until, False, e.in_flight, e.latency)
+        EndpointState(
+            failures=e.failures,
+            cooling_until=e.cooling_until,
+            healthy=False,
+            in_flight=e.in_flight,
+            latency=e.latency,
+        )
         if i in avoid
         else e
         for i, e in enumerate(state.endpoints)
     )
-    return FailoverState(eps, state.cursor, state.rng)
+    return FailoverState(endpoints=eps, cursor=state.cursor, rng=state.rng)
 
 
 def failover_select(
@@ -253,10 +259,16 @@ def failover_select(
         index, cursor, rng = pick
     eps = state.endpoints
     e = eps[index]
-    taken = EndpointState(e.failures, e.cooling_until, e.healthy, e.in_flight + 1, e.latency)
+    taken = EndpointState(
+        failures=e.failures,
+        cooling_until=e.cooling_until,
+        healthy=e.healthy,
+        in_flight=e.in_flight + 1,
+        latency=e.latency,
+    )
     items = list(eps)
     items[index] = taken
-    return FailoverState(tuple(items), cursor, rng), index
+    return FailoverState(endpoints=tuple(items), cursor=cursor, rng=rng), index
 
 
 def failover_record(
@@ -288,7 +300,13 @@ def failover_record(
             else:
                 alpha = config.latency_alpha
                 average = alpha * latency + (1.0 - alpha) * average
-        new = EndpointState(e.failures, cooling_until, e.healthy, in_flight, average)
+        new = EndpointState(
+            failures=e.failures,
+            cooling_until=cooling_until,
+            healthy=e.healthy,
+            in_flight=in_flight,
+            latency=average,
+        )
     else:
         window = config.window
         failures = (*(t for t in e.failures if now - t < window), now)
@@ -296,12 +314,24 @@ def failover_record(
             until = now + config.cooldown
             if cooling_until is not None and cooling_until > until:
                 until = cooling_until
-            new = EndpointState((), until, e.healthy, in_flight, e.latency)
+            new = EndpointState(
+                failures=(),
+                cooling_until=until,
+                healthy=e.healthy,
+                in_flight=in_flight,
+                latency=e.latency,
+            )
         else:
-            new = EndpointState(failures, cooling_until, e.healthy, in_flight, e.latency)
+            new = EndpointState(
+                failures=failures,
+                cooling_until=cooling_until,
+                healthy=e.healthy,
+                in_flight=in_flight,
+                latency=e.latency,
+            )
     items = list(eps)
     items[index] = new
-    return FailoverState(tuple(items), state.cursor, state.rng)
+    return FailoverState(endpoints=tuple(items), cursor=state.cursor, rng=state.rng)
 
 
 def failover_set_health(
@@ -317,12 +347,24 @@ def failover_set_health(
         return state
     e = eps[index]
     if healthy:
-        new = EndpointState(e.failures, None, True, e.in_flight, e.latency)
+        new = EndpointState(
+            failures=e.failures,
+            cooling_until=None,
+            healthy=True,
+            in_flight=e.in_flight,
+            latency=e.latency,
+        )
     else:
         cooling_until = e.cooling_until
         if cooling_until is not None and now >= cooling_until:
             cooling_until = None
-        new = EndpointState(e.failures, cooling_until, False, e.in_flight, e.latency)
+        new = EndpointState(
+            failures=e.failures,
+            cooling_until=cooling_until,
+            healthy=False,
+            in_flight=e.in_flight,
+            latency=e.latency,
+        )
     items = list(eps)
     items[index] = new
-    return FailoverState(tuple(items), state.cursor, state.rng)
+    return FailoverState(endpoints=tuple(items), cursor=state.cursor, rng=state.rng)

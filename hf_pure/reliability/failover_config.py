@@ -128,7 +128,7 @@ class FailoverConfig(Value):
     latency_alpha: float = attrs.field(default=0.2, validator=_check_alpha)
 
 
-class EndpointState(State, frozen=True):
+class EndpointState(State, frozen=True, kw_only=True):
     """What is known about one endpoint. Hot state: no validators."""
 
     failures: tuple[float, ...] = ()
@@ -138,7 +138,7 @@ class EndpointState(State, frozen=True):
     latency: float | None = None
 
 
-class FailoverState(State, frozen=True):
+class FailoverState(State, frozen=True, kw_only=True):
     """One :class:`EndpointState` per configured endpoint, in order; the round-robin / sticky
     cursor; the random source for the random and weighted strategies."""
 
@@ -150,4 +150,4 @@ class FailoverState(State, frozen=True):
 def failover_start(config: FailoverConfig, seed: int = 0) -> FailoverState:
     """The initial state: every endpoint healthy and idle; random picks seeded with ``seed``."""
     fresh = EndpointState()
-    return FailoverState(tuple(fresh for _ in config.endpoints), 0, Rng(seed))
+    return FailoverState(endpoints=tuple(fresh for _ in config.endpoints), cursor=0, rng=Rng(seed))

@@ -1,7 +1,7 @@
 """Metrics: a fold of request outcomes into counters, a latency sketch and a rolling window.
 
-Every finished request becomes an :class:`Outcome` value; ``metrics_record(m, outcome)`` folds
-it into a :class:`Metrics` value. Nothing keeps samples and memory is bounded:
+Every finished request becomes a :class:`RequestOutcome` value; ``metrics_record(m, outcome)``
+folds it into a :class:`Metrics` value. Nothing keeps samples and memory is bounded:
 
 * **counters** per ``(model, endpoint, outcome kind)``, cache hits, bytes sent and received
   (one entry per distinct label set the program uses; kinds are the closed HfError names);
@@ -83,7 +83,7 @@ Key = tuple[str, str, str]
 
 
 @attrs.frozen(repr=False)
-class Outcome(Value):
+class RequestOutcome(Value):
     """One finished request. ``kind`` is ``"success"`` or the HfError class name.
 
     ``latency`` in seconds; ``at`` is when it finished (monotonic seconds, for the window).
@@ -104,7 +104,7 @@ Slot = tuple[int, int, int, int, int]
 (a plain tuple: it is rebuilt on every record, and a tuple costs a tenth of a class)."""
 
 
-class Metrics(State, frozen=True):
+class Metrics(State, frozen=True, kw_only=True):
     """Everything recorded so far. Build from ``EMPTY`` with ``metrics_record`` or ``merge``.
 
     ``requests`` maps ``(model, endpoint, kind)`` to a count; ``window`` maps ``sec % 60`` to
@@ -144,23 +144,23 @@ def _with_latency(
     h: Histogram,
 ) -> Metrics:
     return Metrics(
-        requests,
-        cache_hits,
-        bytes_sent,
-        bytes_received,
-        window,
-        h.counts,
-        h.count,
-        h.sum_ns,
-        h.min,
-        h.max,
+        requests=requests,
+        cache_hits=cache_hits,
+        bytes_sent=bytes_sent,
+        bytes_received=bytes_received,
+        window=window,
+        latency_counts=h.counts,
+        latency_count=h.count,
+        latency_sum_ns=h.sum_ns,
+        latency_min=h.min,
+        latency_max=h.max,
     )
 
 
 EMPTY: Final[Metrics] = Metrics()
 
 
-def metrics_record(m: Metrics, outcome: Outcome) -> Metrics:
+def metrics_record(m: Metrics, outcome: RequestOutcome) -> Metrics:
     """``m`` with one more outcome folded in."""
     o = outcome
     return metrics_add(
@@ -188,7 +188,7 @@ def metrics_add(
     at: float = 0.0,
 ) -> Metrics:
     """:func:`metrics_record` with the outcome's fields given directly (the per-request path:
-    no Outcome value is built)."""
+    no RequestOutcome value is built)."""
     key = (model, endpoint, kind)
     requests = m.requests
     requests = requests.set(key, requests.get(key, 0) + 1)
@@ -206,32 +206,32 @@ def metrics_add(
             )
     if cache_hit:
         return Metrics(
-            requests,
-            m.cache_hits + 1,
-            m.bytes_sent + sent,
-            m.bytes_received + received,
-            window,
-            m.latency_counts,
-            m.latency_count,
-            m.latency_sum_ns,
-            m.latency_min,
-            m.latency_max,
+            requests=requests,
+            cache_hits=m.cache_hits + 1,
+            bytes_sent=m.bytes_sent + sent,
+            bytes_received=m.bytes_received + received,
+            window=window,
+            latency_counts=m.latency_counts,
+            latency_count=m.latency_count,
+            latency_sum_ns=m.latency_sum_ns,
+            latency_min=m.latency_min,
+            latency_max=m.latency_max,
         )
     # histogram_add on the Metrics' own fields (this runs once per request)
     n = m.latency_count
     i, value, lo, hi = place(latency, n, m.latency_min, m.latency_max)
     counts = m.latency_counts
     return Metrics(
-        requests,
-        m.cache_hits,
-        m.bytes_sent + sent,
-        m.bytes_received + received,
-        window,
-        counts.set(i, counts.get(i, 0) + 1),
-        n + 1,
-        m.latency_sum_ns + int(value * NS + 0.5),
-        lo,
-        hi,
+        requests=requests,
+        cache_hits=m.cache_hits,
+        bytes_sent=m.bytes_sent + sent,
+        bytes_received=m.bytes_received + received,
+        window=window,
+        latency_counts=counts.set(i, counts.get(i, 0) + 1),
+        latency_count=n + 1,
+        latency_sum_ns=m.latency_sum_ns + int(value * NS + 0.5),
+        latency_min=lo,
+        latency_max=hi,
     )
 
 
@@ -322,7 +322,7 @@ __all__ = [
     "Histogram",
     "Key",
     "Metrics",
-    "Outcome",
+    "RequestOutcome",
     "Slot",
     "bucket_index",
     "bucket_value",

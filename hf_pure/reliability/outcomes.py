@@ -24,7 +24,7 @@ from hf_pure.core.errors import (
     Timeout,
     Unauthorized,
 )
-from hf_pure.reliability.breaker import BreakerState, Outcome, breaker_record
+from hf_pure.reliability.breaker import BreakerOutcome, BreakerState, breaker_record
 from hf_pure.reliability.bucket import charge_tokens
 from hf_pure.reliability.cache import cache_put
 from hf_pure.reliability.failover import FailoverState, failover_record
@@ -55,19 +55,21 @@ _SERVICE_FAILURES: Final = (
 _SERVICE_UP: Final = (BadRequest, NotFound, Unauthorized)
 
 
-def breaker_outcome(result: Result[Any, HfError]) -> Outcome:
+def breaker_outcome(result: Result[Any, HfError]) -> BreakerOutcome:
     """How an attempt's result counts for the breaker."""
     if isinstance(result, Success):
-        return Outcome.SUCCESS
+        return BreakerOutcome.SUCCESS
     error = result.failure()
     if isinstance(error, _SERVICE_FAILURES):
-        return Outcome.FAILURE
+        return BreakerOutcome.FAILURE
     if isinstance(error, ErrorEvent):  # an error reported inside a 2xx reply or stream
         # a refused input says the service is up; a failed generation or overload, not
-        return Outcome.SUCCESS if error.error_type == "validation" else Outcome.FAILURE
+        return (
+            BreakerOutcome.SUCCESS if error.error_type == "validation" else BreakerOutcome.FAILURE
+        )
     if isinstance(error, _SERVICE_UP):
-        return Outcome.SUCCESS
-    return Outcome.IGNORED  # 429, local refusals, bad input: nothing learned about health
+        return BreakerOutcome.SUCCESS
+    return BreakerOutcome.IGNORED  # 429, local refusals, bad input: nothing learned about health
 
 
 def outcome_kind(result: Result[Any, HfError]) -> str:
@@ -119,7 +121,14 @@ def record(
         False,
         now,
     )
-    return ReliabilityState(breakers, bucket, cache, failover, metrics, state.rng)
+    return ReliabilityState(
+        breakers=breakers,
+        bucket=bucket,
+        cache=cache,
+        failover=failover,
+        metrics=metrics,
+        rng=state.rng,
+    )
 
 
 def release(
@@ -127,15 +136,24 @@ def release(
 ) -> ReliabilityState:
     """Undo an admission whose attempt never finished (the caller was cancelled): the breaker
     trial slot and the endpoint's in-flight count are given back; nothing is counted."""
-    breakers, failover = _endpoint_outcome(policy, state, decision, Outcome.IGNORED, None, now)
-    return ReliabilityState(breakers, state.bucket, state.cache, failover, state.metrics, state.rng)
+    breakers, failover = _endpoint_outcome(
+        policy, state, decision, BreakerOutcome.IGNORED, None, now
+    )
+    return ReliabilityState(
+        breakers=breakers,
+        bucket=state.bucket,
+        cache=state.cache,
+        failover=failover,
+        metrics=state.metrics,
+        rng=state.rng,
+    )
 
 
 def _endpoint_outcome(
     policy: Policy,
     state: ReliabilityState,
     decision: Send,
-    outcome: Outcome,
+    outcome: BreakerOutcome,
     latency: float | None,
     now: float,
 ) -> tuple[immutables.Map[str, BreakerState], FailoverState | None]:
@@ -154,8 +172,8 @@ def _endpoint_outcome(
             policy.failover,
             failover,
             decision.index,
-            outcome is not Outcome.FAILURE,
-            latency if outcome is Outcome.SUCCESS else None,
+            outcome is not BreakerOutcome.FAILURE,
+            latency if outcome is BreakerOutcome.SUCCESS else None,
             now,
         )
     return breakers, failover

@@ -7,9 +7,9 @@ transition atomically for concurrent callers.
 
     state, decision = admit(policy, state, request, now)
     match decision:
-        case Serve(value):          # a cached answer: nothing to send
-        case Wait(seconds):         # the local rate limit: wait, then admit again
-        case Reject(error):         # circuit open, rate limit that can't be met, no endpoint
+        case Serve(value=value):    # a cached answer: nothing to send
+        case Wait(seconds=seconds): # the local rate limit: wait, then admit again
+        case Reject(error=error):   # circuit open, rate limit that can't be met, no endpoint
         case Send(endpoint=url):    # send it (to url, when failing over), then:
             state = record(policy, state, request, decision, result, latency, now)
 
@@ -89,7 +89,14 @@ def adapt(old: Policy, new: Policy, state: ReliabilityState, now: float) -> Reli
         failover is None or old.failover is None or old.failover.endpoints != new.failover.endpoints
     ):
         failover = failover_start(new.failover, state.rng.state)
-    return ReliabilityState(state.breakers, bucket, state.cache, failover, state.metrics, state.rng)
+    return ReliabilityState(
+        breakers=state.breakers,
+        bucket=bucket,
+        cache=state.cache,
+        failover=failover,
+        metrics=state.metrics,
+        rng=state.rng,
+    )
 
 
 def _windows(config: BucketConfig) -> tuple[bool, ...]:
@@ -133,7 +140,7 @@ def admit(
     if cacheable and policy.cache is not None:
         cache, found = cache_get(policy.cache, cache, request, now)
         if not isinstance(found, Miss):
-            return state_with(state, cache=cache), Serve(found)
+            return state_with(state, cache=cache), Serve(value=found)
 
     failover = state.failover
     endpoint: str | None = None
@@ -141,7 +148,7 @@ def admit(
     if policy.failover is not None and failover is not None:
         failover, picked = failover_select(policy.failover, failover, now, avoid)
         if not isinstance(picked, int):
-            return state_with(state, cache=cache), Reject(picked)
+            return state_with(state, cache=cache), Reject(error=picked)
         index = picked
         endpoint = policy.failover.endpoints[picked].url
 
@@ -154,7 +161,7 @@ def admit(
             scope = "global" if key == "*" else policy.breaker_key.value
             wait = refused.until - now
             named = attrs.evolve(refused, key=key, scope=scope, retry_in=wait if wait > 0 else 0.0)
-            return state_with(state, cache=cache), Reject(named)
+            return state_with(state, cache=cache), Reject(error=named)
         if breaker is not current:  # a closed breaker admits without changing
             breakers = breakers.set(key, breaker)
 
@@ -164,14 +171,21 @@ def admit(
         if take.kind is not TakeKind.TAKEN:
             refused_state = state_with(state, cache=cache, bucket=bucket)
             if take.kind is TakeKind.WAIT and take.wait <= policy.max_wait:
-                return refused_state, Wait(take.wait, take.window)
+                return refused_state, Wait(seconds=take.wait, window=take.window)
             wait = take.wait if take.kind is TakeKind.WAIT else math.inf
             why = take.reason or f"{take.window} would need a {take.wait:g} s wait"
-            return refused_state, Reject(RateLimitedLocally(wait, why))
+            return refused_state, Reject(error=RateLimitedLocally(wait, why))
 
     return (
-        ReliabilityState(breakers, bucket, cache, failover, state.metrics, state.rng),
-        Send(endpoint, index, key, cacheable),
+        ReliabilityState(
+            breakers=breakers,
+            bucket=bucket,
+            cache=cache,
+            failover=failover,
+            metrics=state.metrics,
+            rng=state.rng,
+        ),
+        Send(endpoint=endpoint, index=index, key=key, cacheable=cacheable),
     )
 
 

@@ -105,7 +105,7 @@ class Policy(Value):
     max_wait: float = attrs.field(default=30.0, validator=_max_wait)
 
 
-class ReliabilityState(State, frozen=True):
+class ReliabilityState(State, frozen=True, kw_only=True):
     """Every machine's state. Machines switched off keep their (unused) slot."""
 
     breakers: immutables.Map[str, BreakerState]
@@ -119,19 +119,19 @@ class ReliabilityState(State, frozen=True):
 def policy_start(policy: Policy, now: float, seed: int = 0) -> ReliabilityState:
     """A fresh state: breakers closed, bucket full, cache empty, endpoints healthy."""
     return ReliabilityState(
-        immutables.Map(),
-        bucket_start(policy.bucket, now) if policy.bucket is not None else None,
-        cache_empty(),
-        failover_start(policy.failover, seed) if policy.failover is not None else None,
-        EMPTY_METRICS,
-        Rng(seed),
+        breakers=immutables.Map(),
+        bucket=bucket_start(policy.bucket, now) if policy.bucket is not None else None,
+        cache=cache_empty(),
+        failover=failover_start(policy.failover, seed) if policy.failover is not None else None,
+        metrics=EMPTY_METRICS,
+        rng=Rng(seed),
     )
 
 
 # ------------------------------------------------------------------------------- decisions
 
 
-class Send(State, frozen=True):
+class Send(State, frozen=True, kw_only=True):
     """Send the request (to ``endpoint`` when failing over; None: the configured URL)."""
 
     endpoint: str | None = None
@@ -140,20 +140,20 @@ class Send(State, frozen=True):
     cacheable: bool = False  # store a success in the cache (decided once, in admit)
 
 
-class Serve(State, frozen=True):
+class Serve(State, frozen=True, kw_only=True):
     """Answer from the cache; nothing is sent."""
 
     value: Any
 
 
-class Wait(State, frozen=True):
+class Wait(State, frozen=True, kw_only=True):
     """The local rate limit: wait this long, then admit again."""
 
     seconds: float
     window: str = ""
 
 
-class Reject(State, frozen=True):
+class Reject(State, frozen=True, kw_only=True):
     """Don't send: the error says why (CircuitOpen, RateLimitedLocally, NoHealthyEndpoint)."""
 
     error: HfError

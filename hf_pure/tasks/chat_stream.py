@@ -15,8 +15,7 @@ import attrs
 from hf_pure.core.codec import JSONDecodeError
 from hf_pure.core.errors import HfError
 from hf_pure.core.request import DONE, Broken, Done
-from hf_pure.core.sse import DONE as DONE_BYTES
-from hf_pure.core.sse import SseEvent
+from hf_pure.core.sse import DONE_DATA, SseEvent
 from hf_pure.core.sse import plain_event as _plain_event
 from hf_pure.core.value import Value
 from hf_pure.tasks._event import read_event
@@ -47,7 +46,7 @@ class ChatStreamCodec(Value):
                 return CHUNK_DECODER.decode(data)  # the typed path: nearly every event
             except JSONDecodeError:  # not JSON, or not a chunk's shape: read it leniently
                 pass
-        if data == DONE_BYTES:
+        if data == DONE_DATA:
             return DONE
         return read_event(event, request_id, chunk_from_json)
 

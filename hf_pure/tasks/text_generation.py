@@ -32,7 +32,7 @@ from hf_pure.tasks.options import (
 from hf_pure.tasks.text_generation_reply import (
     TEXT_GENERATION_CODEC,
     BestOfSequence,
-    Details,
+    GenerationDetails,
     TextGeneration,
     TextGenerationChunk,
     TextGenerationCodec,
@@ -199,7 +199,7 @@ __all__ = [
     "TEXT_GENERATION_CODEC",
     "TGI_CHECKS",
     "BestOfSequence",
-    "Details",
+    "GenerationDetails",
     "TextGeneration",
     "TextGenerationChunk",
     "TextGenerationCodec",

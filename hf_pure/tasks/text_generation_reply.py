@@ -55,7 +55,7 @@ class BestOfSequence(Value):
 
 
 @attrs.frozen(repr=False)
-class Details(Value):
+class GenerationDetails(Value):
     finish_reason: str
     generated_tokens: int
     seed: int | None = None
@@ -69,7 +69,7 @@ class TextGeneration(Value):
     """The generated text, with TGI's details when they were asked for."""
 
     generated_text: str
-    details: Details | None = None
+    details: GenerationDetails | None = None
 
     @property
     def text(self) -> str:
@@ -125,7 +125,7 @@ _DETAILS: Spec = (
 )
 
 
-def details_from_json(obj: Any, at: str = "details") -> Details | Bad | None:
+def details_from_json(obj: Any, at: str = "details") -> GenerationDetails | Bad | None:
     """TGI's ``details`` (None when absent or null), or what is wrong with them."""
     if obj is None:
         return None
@@ -145,7 +145,7 @@ def details_from_json(obj: Any, at: str = "details") -> Details | Bad | None:
     read_best = each(best, at, "best_of_sequences", _best)
     if isinstance(read_best, Bad):
         return read_best
-    return Details(
+    return GenerationDetails(
         finish_reason=finish or "",
         generated_tokens=count or 0,
         seed=seed,
@@ -195,7 +195,7 @@ class TextGenerationChunk(Value):
     index: int
     token: Token
     generated_text: str | None = None
-    details: Details | None = None
+    details: GenerationDetails | None = None
 
     @property
     def text(self) -> str:

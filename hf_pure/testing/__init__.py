@@ -12,7 +12,7 @@ It is an independent peer written from the wire formats: it imports nothing from
 """
 
 from ._catalog import DEFAULT_MODELS, ModelCard, ProviderMapping
-from ._faults import Fault, Recorded
+from ._faults import Fault, SeenRequest
 from ._text import VOCAB
 from .emulator import Emulator, run_emulator
 
@@ -22,7 +22,7 @@ __all__ = [
     "Fault",
     "ModelCard",
     "ProviderMapping",
-    "Recorded",
+    "SeenRequest",
     "VOCAB",
     "run_emulator",
 ]

@@ -10,12 +10,12 @@ from . import _json as orjson  # msgspec underneath
 from ._answers import SseAnswer
 from ._text import VOCAB, logprob_of, pick_words, schema_example
 
-__all__ = ["CREATED", "DONE", "EXTRA", "FINGERPRINT", "Prompt", "Tool", "build_choice"]
+__all__ = ["CREATED", "DONE_LINE", "EXTRA", "FINGERPRINT", "Prompt", "Tool", "build_choice"]
 
 CREATED = 1_700_000_000
 FINGERPRINT = "fp_emulator_1"
 EXTRA = MappingProxyType({"version": 1})
-DONE = b"data: [DONE]\n\n"
+DONE_LINE = b"data: [DONE]\n\n"
 _VOCAB_INDEX = MappingProxyType({w: i for i, w in enumerate(VOCAB)})
 _MAX_QUOTED_WORDS = 12
 _MAX_QUOTED_CHARS = 200
@@ -288,5 +288,5 @@ def stream_answer(
         events.append(one(i, {}, choice.finish))
     if include_usage:
         events.append(event(b"[]", b',"usage":' + orjson.dumps(usage)))
-    events.append(DONE)
+    events.append(DONE_LINE)
     return SseAnswer(events, b"data: ", (("retry-after", "2"),) if together else ())

@@ -1,7 +1,7 @@
 """Scripted faults and the request log of the loopback emulator.
 
 Both are plain frozen values: a ``Fault`` says what the emulator does to one request instead of
-(or on top of) its normal answer; a ``Recorded`` is what the emulator saw.
+(or on top of) its normal answer; a ``SeenRequest`` is what the emulator saw.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import attrs
 
 from . import _json as orjson  # msgspec underneath
 
-__all__ = ["Fault", "FaultKind", "Recorded", "JsonBody"]
+__all__ = ["Fault", "FaultKind", "SeenRequest", "JsonBody"]
 
 FaultKind = Literal[
     "status",
@@ -212,7 +212,7 @@ def _logged_pairs(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], 
 
 
 @attrs.frozen
-class Recorded:
+class SeenRequest:
     """One request as the emulator received it (header names lower-cased).
 
     Credentials are never kept: ``Authorization`` reads ``Bearer <redacted>``, and

@@ -20,7 +20,7 @@ from aiohttp import web
 
 from ._answers import Answer, JsonAnswer
 from ._catalog import DEFAULT_MODELS, ModelCard
-from ._faults import Fault, Recorded
+from ._faults import Fault, SeenRequest
 from ._hub import HubIndex
 from ._routes import Routes, Target, authorized
 from ._wire import _noisy as _noisy  # noqa: PLC0414  (the fault tests import it from here)
@@ -76,7 +76,7 @@ class Emulator:
         self.host = host
         self.reply_tokens = reply_tokens
         self.models: tuple[ModelCard, ...] = DEFAULT_MODELS if models is None else tuple(models)
-        self.requests: list[Recorded] = []
+        self.requests: list[SeenRequest] = []
         self.log_limit = log_limit
         self._port = port
         self._hub = HubIndex(self.models)
@@ -223,7 +223,7 @@ class Emulator:
         number = self._counter
         path = request.path
         self.requests.append(
-            Recorded(
+            SeenRequest(
                 method=request.method,
                 path=path,
                 query=tuple(request.query.items()),
