@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
+from returns.result import Failure
+from toolz import pipe
 
 import hf_pure as hf
 from hf_pure.testing import Emulator
@@ -23,6 +26,41 @@ async def runner(emulator: Emulator) -> AsyncIterator[hf.Runner]:
     """A runner talking to the ``emulator`` fixture, with its token."""
     async with hf.open_runner(config_for(emulator), token=emulator.token) as r:
         yield r
+
+
+@pytest.fixture
+async def http(emulator: Emulator) -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain aiohttp session on the emulator, with its token: the wire without the client."""
+    headers = {"Authorization": f"Bearer {emulator.token}"}
+    async with aiohttp.ClientSession(emulator.url, headers=headers) as session:
+        yield session
+
+
+def sse_data(raw: bytes) -> list[str]:
+    """Data of each dispatched SSE event (comments and other fields ignored)."""
+    out: list[str] = []
+    for block in raw.decode().replace("\r\n", "\n").split("\n\n"):
+        lines = [
+            line[5:].removeprefix(" ") for line in block.split("\n") if line.startswith("data:")
+        ]
+        if lines:
+            out.append("\n".join(lines))
+    return out
+
+
+def ask(text: str = "Tell me about lighthouses") -> hf.ChatRequest:
+    """A short chat request to the emulator's default chat model."""
+    request: hf.ChatRequest = pipe(
+        hf.chat("meta-llama/Llama-3.1-8B-Instruct", [hf.user(text)]), hf.max_tokens(8)
+    )
+    return request
+
+
+def failure_of(result: hf.Result[object, hf.HfError]) -> hf.HfError:
+    """The error of a result that must have failed."""
+    assert isinstance(result, Failure), result
+    error: hf.HfError = result.failure()
+    return error
 
 
 class FakeTime:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from email.utils import formatdate
 from typing import Any
 
 import aiohttp
 import orjson
 import pytest
+from conftest import sse_data
 
 from hf_pure.testing import Emulator, Fault
 from hf_pure.testing.emulator import _noisy
@@ -21,28 +21,6 @@ TGI = "/hf-inference/models/gpt2"
 BODY = {"model": LLAMA, "messages": [{"role": "user", "content": "Say something"}]}
 STREAM_BODY = {**BODY, "stream": True, "max_tokens": 6}  # 1 role + 6 words + finish + DONE
 TGI_STREAM = {"inputs": "Once", "parameters": {"max_new_tokens": 5}, "stream": True}
-
-
-def sse_data(raw: bytes) -> list[str]:
-    """Data of each dispatched SSE event (comments and other fields ignored)."""
-    text = raw.decode().replace("\r\n", "\n")
-    out: list[str] = []
-    for block in text.split("\n\n"):
-        lines = []
-        for line in block.split("\n"):
-            if line.startswith("data:"):
-                value = line[5:]
-                lines.append(value[1:] if value.startswith(" ") else value)
-        if lines:
-            out.append("\n".join(lines))
-    return out
-
-
-@pytest.fixture
-async def http(emulator: Emulator) -> AsyncIterator[aiohttp.ClientSession]:
-    headers = {"Authorization": f"Bearer {emulator.token}"}
-    async with aiohttp.ClientSession(emulator.url, headers=headers) as session:
-        yield session
 
 
 async def post(

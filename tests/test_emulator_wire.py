@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import orjson
 import pytest
+from conftest import sse_data
 
 from hf_pure.testing import Emulator, Fault, ModelCard, ProviderMapping
 from hf_pure.testing.fixtures import EmulatorFactory
@@ -73,25 +74,6 @@ def fits(value: object, schema: dict[str, Any]) -> bool:
         if not isinstance(item, want) or (want is int and isinstance(item, bool)):
             return False
     return True
-
-
-def sse_data(raw: bytes) -> list[str]:
-    """Data of each dispatched SSE event."""
-    out: list[str] = []
-    for block in raw.decode().replace("\r\n", "\n").split("\n\n"):
-        lines = [
-            line[5:].removeprefix(" ") for line in block.split("\n") if line.startswith("data:")
-        ]
-        if lines:
-            out.append("\n".join(lines))
-    return out
-
-
-@pytest.fixture
-async def http(emulator: Emulator) -> AsyncIterator[aiohttp.ClientSession]:
-    headers = {"Authorization": f"Bearer {emulator.token}"}
-    async with aiohttp.ClientSession(emulator.url, headers=headers) as session:
-        yield session
 
 
 async def post(http: aiohttp.ClientSession, path: str, body: object) -> tuple[int, Any]:

@@ -12,7 +12,7 @@ from email.utils import format_datetime
 
 import aiohttp
 import pytest
-from conftest import config_for
+from conftest import ask, config_for, failure_of
 from returns.result import Failure, Success
 from toolz import pipe
 
@@ -22,17 +22,6 @@ from hf_pure.testing import Emulator, Fault
 
 MODEL = "meta-llama/Llama-3.1-8B-Instruct"
 TGI = "bigscience/bloom-560m"
-
-
-def ask(text: str = "Tell me about lighthouses") -> hf.ChatRequest:
-    request: hf.ChatRequest = pipe(hf.chat(MODEL, [hf.user(text)]), hf.max_tokens(8))
-    return request
-
-
-def failure_of(result: hf.Result[object, hf.HfError]) -> hf.HfError:
-    assert isinstance(result, Failure), result
-    error: hf.HfError = result.failure()
-    return error
 
 
 # ---------------------------------------------------------------- plain requests
