@@ -11,7 +11,6 @@ runner. Nothing here does IO; :meth:`ChatRequest.check` finds bad input before a
     )
 """
 
-
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping

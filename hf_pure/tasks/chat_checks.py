@@ -170,13 +170,8 @@ def _message_problem(i: int, m: Message) -> InvalidInput | None:
             return problem
     if m.role == "tool" and not m.tool_call_id:
         return InvalidInput(f"{where}.tool_call_id", "a tool message must name the call it answers")
-    return (
-        (check_str(f"{where}.name", m.name, empty=False) if m.name is not None else None)
-        or (
-            check_str(f"{where}.tool_call_id", m.tool_call_id)
-            if m.tool_call_id is not None
-            else None
-        )
+    return (check_str(f"{where}.name", m.name, empty=False) if m.name is not None else None) or (
+        check_str(f"{where}.tool_call_id", m.tool_call_id) if m.tool_call_id is not None else None
     )
 
 
@@ -253,5 +248,3 @@ def check_route(route: object) -> InvalidInput | None:
             "route", f"{route} serves no chat completions: use another provider, or via(None)"
         )
     return None
-
-

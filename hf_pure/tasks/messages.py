@@ -372,4 +372,3 @@ def _tool_call(obj: Mapping[str, Any]) -> ToolCall | Unsendable:
         arguments=args,
         type=str(obj.get("type") or "function"),
     )
-

@@ -34,7 +34,6 @@ Options: TypeAlias = tuple[tuple[str, Any], ...]
 Check: TypeAlias = Callable[[str, Any, Limits], InvalidInput | None]
 
 
-
 class Unsendable:
     """A value a builder was given that can't go on the wire, held where it would have gone.
 
@@ -60,9 +59,7 @@ class Unsendable:
 
     def __eq__(self, other: object) -> bool:
         return (
-            type(other) is Unsendable
-            and self.reason == other.reason
-            and self.field == other.field
+            type(other) is Unsendable and self.reason == other.reason and self.field == other.field
         )
 
     def __hash__(self) -> int:

@@ -30,16 +30,18 @@ from hf_pure.tasks.options import (
     wire,
 )
 from hf_pure.tasks.text_generation_reply import (
-    TEXT_GENERATION_CODEC,
     BestOfSequence,
     GenerationDetails,
     TextGeneration,
-    TextGenerationChunk,
-    TextGenerationCodec,
     Token,
     decode_text_generation,
     details_from_json,
     token_from_json,
+)
+from hf_pure.tasks.text_generation_stream import (
+    TEXT_GENERATION_CODEC,
+    TextGenerationChunk,
+    TextGenerationCodec,
 )
 from hf_pure.tasks.validate import (
     check_bool,
