@@ -93,6 +93,25 @@ class ChatCompletion(ValueEq):
         return self.choices[0].finish_reason if self.choices else None
 
 
+def answer_message(
+    *,
+    role: str = "assistant",
+    content: str | tuple[ContentPart, ...] | None = None,
+    tool_calls: tuple[ToolCall, ...] = (),
+    reasoning: str | None = None,
+) -> Message:
+    """The message of an answer, as the decoders and the stream fold build it (one place to
+    construct it, whatever type a reply's message is)."""
+    return Message(role=role, content=content, tool_calls=tool_calls, reasoning=reasoning)
+
+
+def answer_tool_call(
+    *, id: str, name: str, arguments: str = "{}", type: str = "function"
+) -> ToolCall:
+    """A tool call of an answer, as the decoders and the stream fold build it."""
+    return ToolCall(id=id, name=name, arguments=arguments, type=type)
+
+
 _USAGE: Spec = (
     ("prompt_tokens", integer),
     ("completion_tokens", integer),

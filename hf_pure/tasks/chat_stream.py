@@ -29,8 +29,13 @@ from hf_pure.tasks.chat_chunk import (
     ToolCallDelta,
     chunk_from_json,
 )
-from hf_pure.tasks.chat_reply import ChatCompletion, Choice, Usage
-from hf_pure.tasks.messages import Message, ToolCall
+from hf_pure.tasks.chat_reply import (
+    ChatCompletion,
+    Choice,
+    Usage,
+    answer_message,
+    answer_tool_call,
+)
 
 
 @attrs.frozen(repr=False)
@@ -189,7 +194,7 @@ def _assemble_plain(chunks: Sequence[ChatChunk]) -> ChatCompletion | None:
         if finish_reason:
             finish = finish_reason
     first_id, model, created = _header(chunks)
-    message = Message(role=role or "assistant", content="".join(texts))
+    message = answer_message(role=role or "assistant", content="".join(texts))
     return ChatCompletion(
         id=first_id,
         model=model,
@@ -239,11 +244,13 @@ def _assemble_general(chunks: Sequence[ChatChunk]) -> ChatCompletion:
     choices = []
     for index in sorted(texts):
         tool_calls = tuple(
-            ToolCall(id=slot[0] or "", name=slot[1] or "", arguments="".join(slot[2]) or "{}")
+            answer_tool_call(
+                id=slot[0] or "", name=slot[1] or "", arguments="".join(slot[2]) or "{}"
+            )
             for _, slot in sorted(calls.get(index, {}).items())
         )
         text = "".join(texts[index])
-        message = Message(
+        message = answer_message(
             role=roles.get(index, "assistant"),
             content=text if text or not tool_calls else None,
             tool_calls=tool_calls,
