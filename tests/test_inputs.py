@@ -637,3 +637,27 @@ def test_the_json_and_unicode_checks_themselves() -> None:
         deep = [deep]
     assert non_json(deep) == ("", "is nested too deeply to be sent as JSON")  # no RecursionError
     assert isinstance(hf.validate(chat(hf.extra_body(deep=deep))), Failure)
+
+
+def test_the_trusted_constructors_set_every_field_as_attrs_init_does() -> None:
+    # chat(), text_generation() and with_option build through the slots' descriptors, skipping
+    # attrs' __init__: the field list must be attrs' own, in its order, plus the hash cache,
+    # and the request equal to, and hashed as, the one __init__ makes.
+    import attrs
+
+    from hf_pure.tasks import chat as chat_module
+    from hf_pure.tasks import text_generation as tgi_module
+
+    for module, cls in ((chat_module, hf.ChatRequest), (tgi_module, hf.TextGenerationRequest)):
+        names = tuple(f.name for f in attrs.fields(cls))
+        assert (*names, "_attrs_cached_hash") == module.TRUSTED_FIELDS, cls
+    built = pipe(hf.chat(MODEL, [hf.user("hi")]), hf.max_tokens(5), hf.temperature(0.5))
+    made = hf.ChatRequest(
+        model=MODEL, messages=[hf.user("hi")], options={"max_tokens": 5, "temperature": 0.5}
+    )
+    assert built == made and hash(built) == hash(made)
+    assert hash(built) == hash(built)  # the cached hash works on a trusted request
+    tgi = pipe(hf.text_generation(TGI, "Once"), hf.max_tokens(3))
+    tgi_made = hf.TextGenerationRequest(model=TGI, prompt="Once", options={"max_new_tokens": 3})
+    assert tgi == tgi_made and hash(tgi) == hash(tgi_made)
+    assert attrs.evolve(built, stream=True).stream  # still an attrs value to evolve

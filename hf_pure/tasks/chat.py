@@ -114,10 +114,7 @@ class ChatRequest(Value):
     def with_option(self, name: str, value: Any) -> ChatRequest:
         """This request with one option set (None removes it); the value is frozen. The one
         way options are set: every modifier and ``extra_body`` come through here."""
-        # Positional, against the house rule, on purpose: this runs once per modifier, and
-        # keywords cost 0.55 µs more per call here (8 fields); a test checks every field
-        # survives.
-        return ChatRequest(
+        return _trusted(
             self.model,
             self.messages,
             set_option(self.options, name, freeze(value)),
@@ -201,11 +198,56 @@ class ChatRequest(Value):
         return CHAT_CODEC
 
 
+# The trusted constructor: a request from fields that are already frozen (what chat() and
+# with_option() hold), set straight through the slots' descriptors. It skips attrs' __init__
+# and its converters, which would only check again what is known (1.5 µs of a 2.3 µs
+# construction, once per builder and per modifier). tests/test_chat.py checks it sets every
+# field, in attrs' order, and gives a request equal to (and hashed as) the one __init__ makes.
+TRUSTED_FIELDS: Final = (
+    "model",
+    "messages",
+    "options",
+    "tools",
+    "stream",
+    "include_usage",
+    "route",
+    "cacheable",
+    "_attrs_cached_hash",
+)
+(_s_model, _s_messages, _s_options, _s_tools, _s_stream, _s_usage, _s_route, _s_cache, _s_hash) = (
+    ChatRequest.__dict__[name].__set__ for name in TRUSTED_FIELDS
+)
+_new: Final = object.__new__
+
+
+def _trusted(
+    model: str,
+    messages: tuple[Message, ...],
+    options: Options,
+    tools: tuple[Tool, ...],
+    stream: bool,
+    include_usage: bool,
+    route: str | None,
+    cacheable: bool,
+) -> ChatRequest:
+    request: ChatRequest = _new(ChatRequest)
+    _s_model(request, model)
+    _s_messages(request, messages)
+    _s_options(request, options)
+    _s_tools(request, tools)
+    _s_stream(request, stream)
+    _s_usage(request, include_usage)
+    _s_route(request, route)
+    _s_cache(request, cacheable)
+    _s_hash(request, None)
+    return request
+
+
 def chat(model: str, messages: Iterable[Message | str | Mapping[str, Any]]) -> ChatRequest:
     """A chat request. Messages may be :class:`Message` values, plain strings (user messages)
     or OpenAI-style dicts. ``messages`` is a list: a single str is not split into letters but
     reported by ``check()`` (``InvalidInput("messages", ...)``) with the fix."""
-    return ChatRequest(model, _freeze_messages(messages))  # positional: 0.3 µs less, per request
+    return _trusted(model, _freeze_messages(messages), (), (), False, True, None, False)
 
 
 def tgi_grammar(spec: Any) -> Any:

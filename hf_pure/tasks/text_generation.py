@@ -125,9 +125,7 @@ class TextGenerationRequest(Value):
     def with_option(self, name: str, value: Any) -> TextGenerationRequest:
         """This request with one parameter set (None removes it); the value is frozen. The one
         way parameters are set: every modifier comes through here."""
-        # Positional on purpose, as ChatRequest.with_option (per modifier; a test checks
-        # every field survives).
-        return TextGenerationRequest(
+        return _trusted(
             self.model,
             self.prompt,
             set_option(self.options, name, freeze(value)),
@@ -192,9 +190,31 @@ class TextGenerationRequest(Value):
         return TEXT_GENERATION_CODEC
 
 
+# The trusted constructor, as chat's (see tasks/chat.py): fields already frozen, set through
+# the slots' descriptors; tests/test_chat.py checks it against attrs' own __init__.
+TRUSTED_FIELDS: Final = ("model", "prompt", "options", "stream", "cacheable", "_attrs_cached_hash")
+(_s_model, _s_prompt, _s_options, _s_stream, _s_cache, _s_hash) = (
+    TextGenerationRequest.__dict__[name].__set__ for name in TRUSTED_FIELDS
+)
+_new: Final = object.__new__
+
+
+def _trusted(
+    model: str, prompt: str, options: Options, stream: bool, cacheable: bool
+) -> TextGenerationRequest:
+    request: TextGenerationRequest = _new(TextGenerationRequest)
+    _s_model(request, model)
+    _s_prompt(request, prompt)
+    _s_options(request, options)
+    _s_stream(request, stream)
+    _s_cache(request, cacheable)
+    _s_hash(request, None)
+    return request
+
+
 def text_generation(model: str, prompt: str) -> TextGenerationRequest:
     """A text generation request for a TGI model served by hf-inference."""
-    return TextGenerationRequest(model, prompt)  # positional: cheaper, once per request
+    return _trusted(model, prompt, (), False, False)
 
 
 __all__ = [
