@@ -648,9 +648,12 @@ def test_the_trusted_constructors_set_every_field_as_attrs_init_does() -> None:
     from hf_pure.tasks import chat as chat_module
     from hf_pure.tasks import text_generation as tgi_module
 
-    for module, cls in ((chat_module, hf.ChatRequest), (tgi_module, hf.TextGenerationRequest)):
+    for fields, cls in (
+        (chat_module.CHAT_TRUSTED_FIELDS, hf.ChatRequest),
+        (tgi_module.TGI_TRUSTED_FIELDS, hf.TextGenerationRequest),
+    ):
         names = tuple(f.name for f in attrs.fields(cls))
-        assert (*names, "_attrs_cached_hash") == module.TRUSTED_FIELDS, cls
+        assert (*names, "_attrs_cached_hash") == fields, cls
     built = pipe(hf.chat(MODEL, [hf.user("hi")]), hf.max_tokens(5), hf.temperature(0.5))
     made = hf.ChatRequest(
         model=MODEL, messages=[hf.user("hi")], options={"max_tokens": 5, "temperature": 0.5}

@@ -28,6 +28,7 @@ from hf_pure.core.value import Value
 from hf_pure.tasks.chat_checks import (
     CHAT_CHECKS,
     CHAT_RESERVED,
+    PLAIN_ROLES,
     TOOL_CHOICES,
     check_messages,
     check_route,
@@ -38,6 +39,7 @@ from hf_pure.tasks.messages import Message, _freeze_messages
 from hf_pure.tasks.options import (
     Option,
     Options,
+    RawJson,
     check_options,
     freeze,
     freeze_options,
@@ -129,6 +131,12 @@ class ChatRequest(Value):
 
     def check(self, limits: Limits) -> InvalidInput | None:
         """The first thing wrong with this request, or None. Never raises."""
+        if self.route is None and not self.tools and _plainly_valid(self, limits):
+            return None  # the common request, passed in one pass (see _plainly_valid)
+        return self.full_check(limits)
+
+    def full_check(self, limits: Limits) -> InvalidInput | None:
+        """Every check, in order (what :meth:`check` falls back to): the first problem."""
         return (
             check_model(self.model, limits)
             or check_messages(self.messages, limits)
@@ -155,16 +163,9 @@ class ChatRequest(Value):
 
     def body(self, *, stream: bool) -> dict[str, Any]:
         """The JSON body as a dict (what :meth:`to_call` encodes)."""
-        out: dict[str, Any] = {name: wire(value) for name, value in self.options}
-        out["model"] = self.model
-        out["messages"] = [m.to_json() for m in self.messages]
-        if self.tools:
-            out["tools"] = [t.to_json() for t in self.tools]
-        choice = out.get("tool_choice")
-        if choice is not None and choice not in TOOL_CHOICES:
-            out["tool_choice"] = {"type": "function", "function": {"name": choice}}
-        if self.route == "hf-inference" and "response_format" in out:
-            out["response_format"] = tgi_grammar(self.response_format)
+        out = _plain_body(self) if not self.tools else None
+        if out is None:
+            out = general_body(self)
         if stream:
             out["stream"] = True
             if self.include_usage:
@@ -198,12 +199,128 @@ class ChatRequest(Value):
         return CHAT_CODEC
 
 
+def general_body(request: ChatRequest) -> dict[str, Any]:
+    """The body of any request, without ``stream`` (what :meth:`ChatRequest.body` falls back
+    to when the plain path doesn't apply)."""
+    out: dict[str, Any] = {name: wire(value) for name, value in request.options}
+    out["model"] = request.model
+    out["messages"] = [m.to_json() for m in request.messages]
+    if request.tools:
+        out["tools"] = [t.to_json() for t in request.tools]
+    choice = out.get("tool_choice")
+    if choice is not None and choice not in TOOL_CHOICES:
+        out["tool_choice"] = {"type": "function", "function": {"name": choice}}
+    if request.route == "hf-inference" and "response_format" in out:
+        out["response_format"] = tgi_grammar(request.response_format)
+    return out
+
+
+# ------------------------------------------------------------------ the fast paths
+# The common request (text messages, numeric options, no tools, the router's own route) is
+# checked and encoded by the two functions below in one pass each; anything else falls back
+# to the full check and the general body. tests/test_chat_fast_paths.py holds each fast path
+# equal to its general path on generated requests: the same answer from check(), the same
+# bytes on the wire.
+
+#: Options the fused check reads itself: (low, high, integer?) with None for "no bound"; the
+#: bounds restate CHAT_CHECKS, and the property test compares the two on every request.
+_FAST_RANGES: Mapping[str, tuple[float, float | None, bool]] = MappingProxyType(
+    {
+        "temperature": (0.0, 2.0, False),
+        "top_p": (0.0, 1.0, False),
+        "max_tokens": (1, None, True),  # high: limits.max_tokens
+        "seed": (-(2**63), 2**64 - 1, True),
+        "n": (1, 128, True),
+        "presence_penalty": (-2.0, 2.0, False),
+        "frequency_penalty": (-2.0, 2.0, False),
+    }
+)
+
+
+def _plainly_valid(request: ChatRequest, limits: Limits) -> bool:
+    """True when ``request`` is certainly valid by the quick rules; False means "ask the full
+    check" (which may still find nothing wrong)."""
+    model = request.model
+    if not (
+        type(model) is str
+        and ":" not in model
+        and 0 < len(model) <= limits.max_model_id_chars
+        and model.isascii()
+        and model.isprintable()
+        and " " not in model
+        and "//" not in model
+        and "/." not in model
+        and model[0] not in "/."
+        and model[-1] != "/"
+    ):
+        return False
+    messages = request.messages
+    if not messages:
+        return False
+    total = 0
+    for m in messages:
+        content = m.content
+        if not (
+            type(content) is str
+            and content.isascii()
+            and m.role in PLAIN_ROLES
+            and m.name is None
+            and not m.tool_calls
+            and m.tool_call_id is None
+        ):
+            return False
+        total += len(content)
+    if total > limits.max_input_chars:
+        return False
+    for name, value in request.options:
+        bounds = _FAST_RANGES.get(name)
+        if bounds is None:
+            return False
+        low, high, integer = bounds
+        kind = type(value)
+        if integer:
+            if kind is not int:
+                return False
+            if name == "max_tokens":
+                high = limits.max_tokens
+        elif kind is not float and kind is not int:
+            return False
+        if not low <= value or (high is not None and not value <= high):  # NaN fails both
+            return False
+    return True
+
+
+def _plain_body(request: ChatRequest) -> dict[str, Any] | None:
+    """The body of a request whose messages are plain text and whose options are plain
+    values, built without the general path's per-message methods; None for anything else."""
+    out: dict[str, Any] = {}
+    for name, value in request.options:
+        if type(value) is RawJson or name == "tool_choice":
+            return None
+        out[name] = value
+    messages: list[dict[str, Any]] = []
+    append = messages.append
+    for m in request.messages:
+        content = m.content
+        if (
+            type(content) is not str
+            or m.name is not None
+            or m.tool_calls
+            or m.tool_call_id is not None
+        ):
+            return None
+        append({"role": m.role, "content": content})
+    out["model"] = request.model
+    out["messages"] = messages
+    return out
+
+
 # The trusted constructor: a request from fields that are already frozen (what chat() and
 # with_option() hold), set straight through the slots' descriptors. It skips attrs' __init__
 # and its converters, which would only check again what is known (1.5 µs of a 2.3 µs
 # construction, once per builder and per modifier). tests/test_chat.py checks it sets every
 # field, in attrs' order, and gives a request equal to (and hashed as) the one __init__ makes.
-TRUSTED_FIELDS: Final = (
+CHAT_TRUSTED_FIELDS: Final = (
     "model",
     "messages",
     "options",
@@ -215,7 +332,7 @@ TRUSTED_FIELDS: Final = (
     "_attrs_cached_hash",
 )
 (_s_model, _s_messages, _s_options, _s_tools, _s_stream, _s_usage, _s_route, _s_cache, _s_hash) = (
-    ChatRequest.__dict__[name].__set__ for name in TRUSTED_FIELDS
+    ChatRequest.__dict__[name].__set__ for name in CHAT_TRUSTED_FIELDS
 )
 _new: Final = object.__new__
 

@@ -118,7 +118,7 @@ def check_messages(messages: tuple[Message, ...], limits: Limits) -> InvalidInpu
         content = m.content
         if (  # the common case, checked fast: plain text in a plain message
             type(content) is str
-            and m.role in _PLAIN_ROLES
+            and m.role in PLAIN_ROLES
             and m.name is None
             and not m.tool_calls
             and (content.isascii() or not has_lone_surrogate(content))
@@ -138,7 +138,7 @@ def check_messages(messages: tuple[Message, ...], limits: Limits) -> InvalidInpu
     return None
 
 
-_PLAIN_ROLES: Final = frozenset({"system", "user", "assistant", "developer"})
+PLAIN_ROLES: Final = frozenset({"system", "user", "assistant", "developer"})
 
 
 def _message_problem(i: int, m: Message) -> InvalidInput | None:

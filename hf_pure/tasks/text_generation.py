@@ -192,9 +192,16 @@ class TextGenerationRequest(Value):
 
 # The trusted constructor, as chat's (see tasks/chat.py): fields already frozen, set through
 # the slots' descriptors; tests/test_chat.py checks it against attrs' own __init__.
-TRUSTED_FIELDS: Final = ("model", "prompt", "options", "stream", "cacheable", "_attrs_cached_hash")
+TGI_TRUSTED_FIELDS: Final = (
+    "model",
+    "prompt",
+    "options",
+    "stream",
+    "cacheable",
+    "_attrs_cached_hash",
+)
 (_s_model, _s_prompt, _s_options, _s_stream, _s_cache, _s_hash) = (
-    TextGenerationRequest.__dict__[name].__set__ for name in TRUSTED_FIELDS
+    TextGenerationRequest.__dict__[name].__set__ for name in TGI_TRUSTED_FIELDS
 )
 _new: Final = object.__new__
 
