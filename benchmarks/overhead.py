@@ -5,11 +5,16 @@ All clients talk to the same loopback emulator, started in a separate process, s
 this process spends is the clients' own. Measured:
 
 - client CPU per non-streaming chat request (2000 requests, concurrency 16);
-- client CPU per SSE chunk (streams of 200 chunks), on three servers: the emulator writing one
-  event per write ("paced") and 20 per write ("burst"), and a canned together-shaped stream
-  (``"tool_calls": null`` and together's extra fields in every delta, 20 events per write);
+- the same with the request built once ("hf_pure prebuilt"; every other client builds its
+  request per call, as real code does);
+- client CPU per SSE chunk (streams of 200 chunks), on the emulator writing one event per
+  write ("paced") and 20 per write ("plain"), and on canned servers sending the shapes
+  providers really send at 20 events per write: together's (``"tool_calls": null`` and extra
+  fields in every delta), usage in every chunk (hyperbolic, novita), and sambanova's empty
+  chunks with the role repeated;
 - import time of each client as a whole process (``python -c "import X"``);
-- peak RSS of a fresh process running 100 concurrent streams.
+- RSS growth of a fresh process holding 100 concurrent streams open (read to their last
+  chunk, the server waiting before ``[DONE]``), and its peak RSS.
 
 Each is printed with its ratio to plain aiohttp. Run: ``python benchmarks/overhead.py``
 (``--quick`` for a smaller, noisier run). The huggingface_hub and openai columns need
@@ -128,8 +133,9 @@ async def make_floor(url: str) -> Client:
     return Client("aiohttp floor", request, stream, session.close)
 
 
-async def make_hf_pure(url: str) -> Client:
-    """hf_pure: a request value built with pipe per call, the runner, a Result, typed chunks."""
+async def make_hf_pure(url: str, *, prebuilt: bool = False) -> Client:
+    """hf_pure: a request value built with pipe per call (as real code does; ``prebuilt``
+    builds it once), the runner, a Result, typed chunks."""
     from returns.result import Success
     from toolz import pipe
 
@@ -139,9 +145,12 @@ async def make_hf_pure(url: str) -> Client:
     cm = hf.open_runner(config, token=TOKEN)
     runner = await cm.__aenter__()
     messages = [hf.user(PROMPT)]
+    built: hf.ChatRequest = pipe(hf.chat(MODEL, messages), hf.max_tokens(SHORT_ANSWER))
 
     async def request() -> str:
-        req: hf.ChatRequest = pipe(hf.chat(MODEL, messages), hf.max_tokens(SHORT_ANSWER))
+        req: hf.ChatRequest = (
+            built if prebuilt else pipe(hf.chat(MODEL, messages), hf.max_tokens(SHORT_ANSWER))
+        )
         result = await runner.run(req)
         if not isinstance(result, Success):
             raise RuntimeError(str(result))
@@ -162,7 +171,11 @@ async def make_hf_pure(url: str) -> Client:
     async def close() -> None:
         await cm.__aexit__(None, None, None)
 
-    return Client("hf_pure", request, stream, close)
+    return Client("hf_pure prebuilt" if prebuilt else "hf_pure", request, stream, close)
+
+
+async def make_hf_pure_prebuilt(url: str) -> Client:
+    return await make_hf_pure(url, prebuilt=True)
 
 
 async def make_hf_hub(url: str) -> Client:
@@ -219,6 +232,7 @@ MAKERS: dict[str, Callable[[str], Awaitable[Client]]] = {
     "plain aiohttp": make_plain,
     "aiohttp floor": make_floor,
     "hf_pure": make_hf_pure,
+    "hf_pure prebuilt": make_hf_pure_prebuilt,
     "huggingface_hub": make_hf_hub,
     "openai": make_openai,
 }
@@ -303,12 +317,8 @@ def measure(
                     __file__,
                     "--cpu-worker",
                     name,
-                    "--paced",
-                    urls["paced"],
-                    "--burst",
-                    urls["burst"],
-                    "--together",
-                    urls["together"],
+                    "--urls",
+                    json.dumps(urls),
                     "--requests",
                     str(requests),
                     "--streams",
@@ -381,16 +391,44 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def current_rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 async def rss_worker(name: str, url: str, streams: int) -> None:
+    """RSS growth while ``streams`` streams are held open: each is read to its last chunk and
+    the server holds it HOLD_SECONDS before [DONE]. One warm-up stream first (imports,
+    the session, the first connection), then the baseline, then the highest RSS seen."""
+    import gc
+
     client = await MAKERS[name](url)
+    await client.stream()
+    gc.collect()
+    before = current_rss_mb()
+    highest = before
+    done = asyncio.Event()
+
+    async def sample() -> None:
+        nonlocal highest
+        while not done.is_set():
+            highest = max(highest, current_rss_mb())
+            await asyncio.sleep(0.05)
+
+    sampler = asyncio.create_task(sample())
     counts = await asyncio.gather(*(client.stream() for _ in range(streams)))
+    done.set()
+    await sampler
     await client.close()
     if min(counts) < STREAM_TOKENS:
         raise SystemExit(f"{name}: a stream was short ({min(counts)} chunks)")
-    print(json.dumps({"peak_mb": peak_rss_mb()}))
+    print(json.dumps({"peak_mb": peak_rss_mb(), "growth_mb": highest - before}))
 
 
-def peak_rss(names: list[str], url: str, streams: int) -> dict[str, float]:
+def peak_rss(names: list[str], url: str, streams: int) -> dict[str, dict[str, float]]:
     out = {}
     for name in names:
         done = subprocess.run(
@@ -409,7 +447,7 @@ def peak_rss(names: list[str], url: str, streams: int) -> dict[str, float]:
             check=False,
         )
         if done.returncode == 0 and done.stdout.strip():
-            out[name] = json.loads(done.stdout.strip().splitlines()[-1])["peak_mb"]
+            out[name] = json.loads(done.stdout.strip().splitlines()[-1])
         else:
             print(f"  rss {name}: failed: {done.stderr.strip()[-300:]}")
     return out
@@ -445,13 +483,21 @@ def json_micro() -> tuple[float, float]:
     return std, fast
 
 
-def together_body(tokens: int = STREAM_TOKENS) -> list[bytes]:
-    """A stream as together writes it: ``"tool_calls": null`` in every delta, ``text``,
-    ``seed`` and ``token_id`` beside the OpenAI fields, ``usage: null`` until the end."""
+#: The provider shapes of a stream the canned servers send (WIRE.md, "Chat streams as
+#: providers really send them"), each at 20 events per write.
+SHAPES = ("together", "usage", "empty")
 
-    def chunk(i: int, content: str, finish: str | None) -> bytes:
-        return b"data: " + json.dumps(
-            {
+
+def canned_body(shape: str, tokens: int = STREAM_TOKENS) -> list[bytes]:
+    """A stream as a provider writes it, in writes of BURST events: ``together`` (
+    ``"tool_calls": null`` in every delta, ``text``, ``seed`` and ``token_id`` beside the
+    OpenAI fields, ``usage: null`` until the end), ``usage`` (hyperbolic and novita: the
+    running ``usage`` in every chunk) or ``empty`` (sambanova: the role repeated in every
+    chunk and an empty chunk after each token)."""
+
+    def chunk(i: int, content: str, finish: str | None) -> dict[str, Any]:
+        if shape == "together":
+            return {
                 "id": "8f1e2a3b4c5d6e7f-AMS",
                 "object": "chat.completion.chunk",
                 "created": 1764600000,
@@ -472,14 +518,74 @@ def together_body(tokens: int = STREAM_TOKENS) -> list[bytes]:
                     }
                 ],
                 "usage": None,
-            },
-            separators=(",", ":"),
-        ).encode() + b"\n\n"
+            }
+        out: dict[str, Any] = {
+            "id": "chatcmpl-bench",
+            "object": "chat.completion.chunk",
+            "created": 1764600000,
+            "model": MODEL,
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {"role": "assistant", "content": content},
+                    "finish_reason": finish,
+                }
+            ],
+        }
+        if shape == "usage":
+            out["usage"] = {
+                "prompt_tokens": 20,
+                "completion_tokens": i + 1,
+                "total_tokens": 21 + i,
+            }
+        return out
 
-    events = [chunk(i, " word", None) for i in range(tokens - 1)]
-    events.append(chunk(tokens - 1, " end", "length"))
+    def event(obj: dict[str, Any]) -> bytes:
+        return b"data: " + json.dumps(obj, separators=(",", ":")).encode() + b"\n\n"
+
+    events = []
+    for i in range(tokens):
+        last = i == tokens - 1
+        events.append(event(chunk(i, " end" if last else " word", "length" if last else None)))
+        if shape == "empty" and not last:
+            events.append(
+                event(
+                    {
+                        "id": "chatcmpl-bench",
+                        "object": "chat.completion.chunk",
+                        "created": 1764600000,
+                        "model": MODEL,
+                        "choices": [{"index": 0, "delta": {}, "finish_reason": None}],
+                    }
+                )
+            )
     events.append(b"data: [DONE]\n\n")
     return [b"".join(events[i : i + BURST]) for i in range(0, len(events), BURST)]
+
+
+def hold_body(tokens: int = STREAM_TOKENS) -> list[bytes]:
+    """A plain stream one event per write (the RSS measure holds it open before [DONE])."""
+    return [
+        b"data: "
+        + json.dumps(
+            {
+                "id": "chatcmpl-bench",
+                "object": "chat.completion.chunk",
+                "created": 1764600000,
+                "model": MODEL,
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": {"role": "assistant", "content": " word"},
+                        "finish_reason": "length" if i == tokens - 1 else None,
+                    }
+                ],
+            },
+            separators=(",", ":"),
+        ).encode()
+        + b"\n\n"
+        for i in range(tokens)
+    ]
 
 
 def together_answer() -> bytes:
@@ -508,12 +614,17 @@ def together_answer() -> bytes:
     ).encode()
 
 
-def serve_together(port: int) -> None:
-    """A canned together-shaped server (this benchmark's own: the emulator speaks the
-    documented shape, together adds fields and nulls to every delta)."""
+#: How long the "hold" server keeps every stream open after its last chunk, before [DONE].
+HOLD_SECONDS = 2.0
+
+
+def serve_canned(port: int, shape: str) -> None:
+    """A canned server sending ``shape`` (this benchmark's own: the emulator speaks the
+    documented shape; providers add fields, nulls, usage and empty chunks). ``hold`` sends a
+    plain stream one event per write and holds it open for HOLD_SECONDS before [DONE]."""
     from aiohttp import web
 
-    writes = together_body()
+    writes = hold_body() if shape == "hold" else canned_body(shape)
     answer = together_answer()
 
     async def chat(request: web.Request) -> web.StreamResponse:
@@ -524,6 +635,9 @@ def serve_together(port: int) -> None:
         await resp.prepare(request)
         for write in writes:
             await resp.write(write)
+        if shape == "hold":
+            await asyncio.sleep(HOLD_SECONDS)
+            await resp.write(b"data: [DONE]\n\n")
         await resp.write_eof()
         return resp
 
@@ -532,9 +646,9 @@ def serve_together(port: int) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None)
 
 
-def start_together(port: int) -> subprocess.Popen[bytes]:
+def start_canned(port: int, shape: str) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--together-server", str(port)],
+        [sys.executable, __file__, "--canned-server", str(port), "--shape", shape],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -585,6 +699,11 @@ def ratio(value: float | None, base: float | None) -> str:
     return f"{value / base:5.2f}x" if value is not None and base else "   - "
 
 
+#: The servers a CPU round runs on: the emulator one event per write ("paced") and BURST per
+#: write ("plain"), and the canned provider shapes at BURST per write.
+KINDS = ("paced", "plain", *SHAPES)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer requests and rounds")
@@ -592,38 +711,35 @@ def main() -> None:
     parser.add_argument("--rss-worker")
     parser.add_argument("--cpu-worker")
     parser.add_argument("--url")
-    parser.add_argument("--paced")
-    parser.add_argument("--burst")
-    parser.add_argument("--together")
-    parser.add_argument("--together-server", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--urls", help=argparse.SUPPRESS)
+    parser.add_argument("--canned-server", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--shape", help=argparse.SUPPRESS)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--streams", type=int, default=100)
     args = parser.parse_args()
     if args.rss_worker:
         asyncio.run(rss_worker(args.rss_worker, args.url, args.streams))
         return
-    if args.together_server:
-        serve_together(args.together_server)
+    if args.canned_server:
+        serve_canned(args.canned_server, args.shape)
         return
     if args.cpu_worker:
-        urls = {"paced": args.paced, "burst": args.burst, "together": args.together}
-        asyncio.run(cpu_worker(args.cpu_worker, urls, args.requests, args.streams))
+        asyncio.run(cpu_worker(args.cpu_worker, json.loads(args.urls), args.requests, args.streams))
         return
     names = [n.strip() for n in args.clients.split(",") if n.strip()]
     rounds, requests, streams = (2, 400, 16) if args.quick else (7, 2000, 40)
-    ports = {"paced": free_port(), "burst": free_port(), "together": free_port()}
+    ports = {kind: free_port() for kind in (*KINDS, "hold")}
     servers = {
         "paced": start_server(ports["paced"], 1),
-        "burst": start_server(ports["burst"], BURST),
-        "together": start_together(ports["together"]),
+        "plain": start_server(ports["plain"], BURST),
+        **{shape: start_canned(ports[shape], shape) for shape in (*SHAPES, "hold")},
     }
-    urls = {kind: f"http://127.0.0.1:{port}" for kind, port in ports.items()}
+    urls = {kind: f"http://127.0.0.1:{ports[kind]}" for kind in KINDS}
     try:
         print(
             f"python {platform.python_version()} on {platform.machine()}, "
-            f"{os.cpu_count()} cpus; emulators: paced (1 event per write) {urls['paced']}, "
-            f"burst ({BURST} events per write) {urls['burst']}, "
-            f"together-shaped ({BURST} events per write) {urls['together']}"
+            f"{os.cpu_count()} cpus; servers: the emulator at 1 event per write (paced) and "
+            f"{BURST} per write (plain); canned {', '.join(SHAPES)} at {BURST} per write"
         )
         print(
             f"measuring CPU: {rounds} rounds x ({requests} requests at concurrency 16, "
@@ -633,8 +749,13 @@ def main() -> None:
         cpu = measure(urls, names, rounds, requests, streams)
         print("measuring import CPU time (whole process, median of 25, shuffled order)")
         imports = import_times(names, 5 if args.quick else 25)
-        print("measuring peak RSS with 100 concurrent streams (fresh process each)")
-        rss = peak_rss([n for n in names if n != "aiohttp floor"], urls["paced"], 100)
+        print(
+            f"measuring RSS growth with 100 concurrent streams held open {HOLD_SECONDS:g} s "
+            "after their last chunk (fresh process each)"
+        )
+        url = f"http://127.0.0.1:{ports['hold']}"
+        held = [n for n in names if n not in ("aiohttp floor", "hf_pure prebuilt")]
+        rss = peak_rss(held, url, 100)
     finally:
         for server in servers.values():
             server.terminate()
@@ -646,7 +767,7 @@ def report(
     names: list[str],
     cpu: dict[str, dict[str, float]],
     imports: dict[str, float],
-    rss: dict[str, float],
+    rss: dict[str, dict[str, float]],
 ) -> None:
     base = cpu.get("plain aiohttp", {})
 
@@ -657,20 +778,25 @@ def report(
         shown = f"{value * 1e6:.{digits}f} {unit}"
         return f"{shown:>11}{ratio(value, base.get(kind)):>7}"
 
+    base_rss = rss.get("plain aiohttp", {})
     print()
-    print(
-        f"{'client':<16}{'CPU/request':>18}{'CPU/chunk paced':>18}{'CPU/chunk burst':>18}"
-        f"{'chunk together':>18}{'import':>15}{'peak RSS':>10}"
-    )
+    print(f"{'client':<18}{'CPU/request':>18}{'import':>15}{'RSS growth':>18}{'peak RSS':>10}")
     for name in names:
         imp = imports.get(name)
+        growth = rss.get(name, {}).get("growth_mb")
+        grown = f"{growth:.1f} MB" if growth is not None else "-"
+        peak = f"{rss[name]['peak_mb']:.1f} MB" if name in rss else "-"
         print(
-            f"{name:<16}{cell(name, 'req', 'us', 0)}{cell(name, 'chunk/paced', 'us', 2)}"
-            f"{cell(name, 'chunk/burst', 'us', 2)}{cell(name, 'chunk/together', 'us', 2)}"
+            f"{name:<18}{cell(name, 'req', 'us', 0)}"
             f"{(f'{imp * 1000:.0f} ms' if imp else '-'):>9}"
             f"{ratio(imp, imports.get('plain aiohttp')):>6}"
-            f"{(f'{rss[name]:.1f} MB' if name in rss else '-'):>10}"
+            f"{grown:>11}{ratio(growth, base_rss.get('growth_mb')):>7}"
+            f"{peak:>10}"
         )
+    print()
+    print(f"{'CPU per chunk':<18}" + "".join(f"{kind:>18}" for kind in KINDS))
+    for name in names:
+        print(f"{name:<18}" + "".join(cell(name, f"chunk/{kind}", "us", 2) for kind in KINDS))
     print("(ratios are to plain aiohttp in the same column)")
     if "python -c pass" in imports:
         print(f"(bare interpreter start: {imports['python -c pass'] * 1000:.0f} ms)")
@@ -681,15 +807,24 @@ def report(
     )
     if "hf_pure" in cpu and base:
         h = cpu["hf_pure"]
+        pre = cpu.get("hf_pure prebuilt", {})
         print()
-        print("targets: request <= 1.10x, chunk <= 0.30x, import <= 1.15x, RSS <= 60 MB")
         print(
-            f"  request {h['req'] / base['req']:.2f}x"
-            f"  chunk {h['chunk/burst'] / base['chunk/burst']:.2f}x burst"
-            f" ({h['chunk/paced'] / base['chunk/paced']:.2f}x paced,"
-            f" {h['chunk/together'] / base['chunk/together']:.2f}x together-shaped)"
+            "targets: request <= 1.00x built per call and <= 0.95x prebuilt, chunk <= 0.25x on "
+            "every burst shape, RSS growth <= 1.5x, import <= 1.10x"
+        )
+        shown_pre = f"{pre['req'] / base['req']:.2f}x" if "req" in pre else "-"
+        chunks = ", ".join(
+            f"{kind} {h[f'chunk/{kind}'] / base[f'chunk/{kind}']:.2f}x"
+            for kind in KINDS
+            if kind != "paced"
+        )
+        growth = rss.get("hf_pure", {}).get("growth_mb")
+        print(
+            f"  request {h['req'] / base['req']:.2f}x (prebuilt {shown_pre})"
+            f"  chunk {chunks} (paced {h['chunk/paced'] / base['chunk/paced']:.2f}x)"
+            f"  RSS growth {ratio(growth, base_rss.get('growth_mb')).strip()}"
             f"  import {ratio(imports.get('hf_pure'), imports.get('plain aiohttp')).strip()}"
-            f"  RSS {rss.get('hf_pure', float('nan')):.1f} MB"
         )
 
 
