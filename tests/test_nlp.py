@@ -247,6 +247,12 @@ def test_text_classification_refuses_what_it_cant_read_naming_the_place() -> Non
     assert "expected an array, got an object" in malformed(CLASSIFY, {"label": "A", "score": 1})
     huge = hf.raw_reply(200, b'[{"label": "A", "score": 1' + b"0" * 400 + b"}]")
     assert "out of range" in failure_of(CLASSIFY.decode(huge)).message
+    # an integer past 2**1000 is refused by the readers: the typed path must refuse it too
+    # (msgspec alone would take it as a float)
+    past = hf.raw_reply(200, b'[{"label": "A", "score": %d}]' % 2**1001)
+    assert "[0].score: a number out of range" in failure_of(CLASSIFY.decode(past)).message
+    edge = hf.raw_reply(200, b'[{"label": "A", "score": %d}]' % 2**1000)
+    assert CLASSIFY.decode(edge).unwrap().labels[0].score == float(2**1000)
 
 
 def test_zero_shot_list_and_older_columns_are_the_same_value() -> None:
