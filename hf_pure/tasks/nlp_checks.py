@@ -47,8 +47,16 @@ def check_labels(field: str, value: object, *, empty: bool = True) -> InvalidInp
     return None
 
 
+_KINDS: Final = MappingProxyType(
+    {tuple: "a list", str: "a string", int: "an integer", float: "a number", bool: "a boolean"}
+)
+
+
 def _kind(value: object) -> str:
-    return "an object" if type(value) is RawJson else type(value).__name__
+    """What ``value`` is, in the words of the JSON it would be."""
+    if type(value) is RawJson:
+        return "a list holding objects or lists" if value.data[:1] == b"[" else "an object"
+    return _KINDS.get(type(value), type(value).__name__)
 
 
 def _check_object(field: str, value: object) -> InvalidInput | None:
