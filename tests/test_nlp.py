@@ -12,6 +12,7 @@ from returns.result import Success
 
 import hf_pure as hf
 from hf_pure.core.http import RawReply
+from hf_pure.tasks import nlp_decode as nd
 from hf_pure.tasks.inference import TaskRequest
 from hf_pure.tasks.nlp import NLP_TASKS
 
@@ -368,3 +369,33 @@ def test_an_error_in_a_2xx_body_is_the_error_and_not_json_is_malformed(
     assert isinstance(
         failure_of(request_.decode(hf.raw_reply(200, b"<html>"))), hf.MalformedResponse
     )
+
+
+# ------------------------------------------------------------------------ the typed path
+
+
+def test_the_typed_path_reads_every_documented_shape() -> None:
+    """The fast path is taken: each typed decoder accepts its shape (a reply type msgspec
+    couldn't build a decoder for once sent every reply the lenient way, 20x slower)."""
+    label = {"label": "A", "score": 0.5}
+    entity = {"entity_group": "PER", "score": 0.9, "word": "Ada", "start": 0, "end": 3}
+    fill = {"sequence": "a b", "score": 0.5, "token": 7, "token_str": "b"}
+    span = {"answer": "Ada", "score": 0.9, "start": 0, "end": 3}
+    typed: list[tuple[Any, Any]] = [
+        (nd._SUMMARY, [{"summary_text": "s"}]),
+        (nd._SUMMARY, {"summary_text": "s"}),
+        (nd._TRANSLATION, [{"translation_text": "t"}]),
+        (nd._LABELS, [label]),
+        (nd._LABEL_LISTS, [[label]]),
+        (nd._ZERO_SHOT, [label]),
+        (nd._ZERO_SHOT, {"sequence": "s", "labels": ["A"], "scores": [0.5]}),
+        (nd._ENTITIES, [entity, {**entity, "index": 2**63 - 1}]),
+        (nd._MASK_FILLS, [fill]),
+        (nd._MASK_LISTS, [[fill], [fill]]),
+        (nd._SPANS, span),
+        (nd._SPANS, [span]),
+        (nd._TABLE_ANSWER, {"answer": "x", "coordinates": [[0, 1]], "cells": ["x"]}),
+    ]
+    for decoder, value in typed:
+        decoder.decode(json.dumps(value).encode())  # raises when the typed path refuses
+

@@ -28,9 +28,10 @@ from typing import Annotated, TypeAlias
 
 import msgspec
 
-# Bounded as the total readers bound them, so the typed path never accepts what the fallback
-# refuses: 64-bit integers (unsigned allowed), numbers the readers take as finite floats.
-Int: TypeAlias = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**64 - 1)]
+# Bounded so the typed path never accepts what the total readers refuse: integers within
+# int64 (msgspec takes no wider bound; the readers also take up to 2**64 - 1, so those few go
+# the lenient way to the same value), numbers the readers take as finite floats.
+Int: TypeAlias = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 Score: TypeAlias = Annotated[float, msgspec.Meta(ge=-(2.0**1000), le=2.0**1000)]
 
 # ----------------------------------------------------------------------------- the values
