@@ -4,8 +4,9 @@ from WIRE.md, every alternate shape included. No event loop, no server."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 import pytest
 from conftest import failure_of
 from returns.result import Success
@@ -13,6 +14,7 @@ from returns.result import Success
 import hf_pure as hf
 from hf_pure.core.http import RawReply
 from hf_pure.tasks import nlp_decode as nd
+from hf_pure.tasks._decode import lazy_decoder
 from hf_pure.tasks.inference import TaskRequest
 from hf_pure.tasks.nlp import NLP_TASKS
 
@@ -399,3 +401,9 @@ def test_the_typed_path_reads_every_documented_shape() -> None:
     for decoder, value in typed:
         decoder.decode(json.dumps(value).encode())  # raises when the typed path refuses
 
+
+def test_a_reply_type_msgspec_cant_decode_into_is_a_type_error_not_a_silent_fallback() -> None:
+    wide = lazy_decoder(Annotated[int, msgspec.Meta(le=2**64 - 1)])
+    with pytest.raises(TypeError, match="can't decode into"):
+        wide.decode(b"1")
+    assert lazy_decoder(int).decode(b"1") == 1
