@@ -87,6 +87,18 @@ if TYPE_CHECKING:
         TextGenerationChunk as TextGenerationChunk, TextGenerationRequest as TextGenerationRequest,
         Token as Token,
     )
+    from hf_pure.tasks.nlp import (
+        fill_mask as fill_mask, question_answering as question_answering,
+        summarization as summarization, table_question_answering as table_question_answering,
+        text_classification as text_classification, token_classification as token_classification,
+        translation as translation, zero_shot_classification as zero_shot_classification,
+    )
+    from hf_pure.tasks.nlp_reply import (
+        AnswerSpan as AnswerSpan, Entity as Entity, FillMask as FillMask, MaskFill as MaskFill,
+        QuestionAnswering as QuestionAnswering, Summary as Summary, TableAnswer as TableAnswer,
+        TextClassification as TextClassification, TextLabel as TextLabel,
+        TokenClassification as TokenClassification, TranslatedText as TranslatedText,
+    )
     from hf_pure.core.serial import from_plain as from_plain, to_plain as to_plain
     from hf_pure.reliability.policy import (
         adapt as adapt, admit as admit, Admitted as Admitted, BreakerKey as BreakerKey, Hit as Hit,
@@ -250,6 +262,25 @@ _EXPORTS: Final = MappingProxyType(
         "TextGenerationChunk": "hf_pure.tasks.text_generation",
         "TextGenerationRequest": "hf_pure.tasks.text_generation",
         "Token": "hf_pure.tasks.text_generation",
+        "fill_mask": "hf_pure.tasks.nlp",
+        "question_answering": "hf_pure.tasks.nlp",
+        "summarization": "hf_pure.tasks.nlp",
+        "table_question_answering": "hf_pure.tasks.nlp",
+        "text_classification": "hf_pure.tasks.nlp",
+        "token_classification": "hf_pure.tasks.nlp",
+        "translation": "hf_pure.tasks.nlp",
+        "zero_shot_classification": "hf_pure.tasks.nlp",
+        "AnswerSpan": "hf_pure.tasks.nlp_reply",
+        "Entity": "hf_pure.tasks.nlp_reply",
+        "FillMask": "hf_pure.tasks.nlp_reply",
+        "MaskFill": "hf_pure.tasks.nlp_reply",
+        "QuestionAnswering": "hf_pure.tasks.nlp_reply",
+        "Summary": "hf_pure.tasks.nlp_reply",
+        "TableAnswer": "hf_pure.tasks.nlp_reply",
+        "TextClassification": "hf_pure.tasks.nlp_reply",
+        "TextLabel": "hf_pure.tasks.nlp_reply",
+        "TokenClassification": "hf_pure.tasks.nlp_reply",
+        "TranslatedText": "hf_pure.tasks.nlp_reply",
         "from_plain": "hf_pure.core.serial",
         "to_plain": "hf_pure.core.serial",
         "adapt": "hf_pure.reliability.policy",

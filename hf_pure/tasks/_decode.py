@@ -41,14 +41,20 @@ class LazyDecoder(Generic[T]):
         self._kind = kind
 
     def decode(self, body: bytes) -> T:
-        """Raises ValueError (msgspec's errors are ValueErrors) when the body doesn't fit."""
+        """Raises ValueError (msgspec's errors are ValueErrors) when the body doesn't fit, and
+        TypeError when ``kind`` is no type msgspec can decode into (a bug, not the wire's)."""
         decoded: T = _decoder(self._kind).decode(body)
         return decoded
 
 
 @cache
 def _decoder(kind: Any) -> Any:
-    return typed_decoder(kind)
+    # msgspec refuses some types with a ValueError (e.g. an int bound past int64): caught as
+    # "the body doesn't fit", that would send every reply the lenient way, silently
+    try:
+        return typed_decoder(kind)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"msgspec can't decode into {kind!r}: {exc}") from exc
 
 
 def lazy_decoder(kind: Any) -> LazyDecoder[Any]:
