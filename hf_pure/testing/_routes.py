@@ -8,6 +8,7 @@ from types import MappingProxyType
 from ._answers import Answer, JsonAnswer, error
 from ._chat import chat_answer, resolve_chat_model
 from ._hub import HubIndex
+from ._media import media_answer
 from ._tgi import tgi_answer
 
 __all__ = ["Routes", "Target"]
@@ -184,4 +185,7 @@ class Routes:
             return error(400, f"Model {target.repo} is not served by provider hf-inference")
         if target.provider == "text-generation" and found.pipeline_tag == "text-generation":
             return tgi_answer(body, reply_tokens=reply_tokens, allow_stream=stream)
+        media = media_answer(target.provider, target.repo, body)
+        if media is not None:
+            return media
         return error(400, "Task not supported by the emulator")
