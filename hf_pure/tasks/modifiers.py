@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 import attrs
 
@@ -35,6 +35,16 @@ if TYPE_CHECKING:  # only for types: chat users don't pay for loading text gener
     from hf_pure.tasks.text_generation import TextGenerationRequest
 
 R = TypeVar("R", "ChatRequest", "TextGenerationRequest")
+
+
+class _Optioned(Protocol):
+    """Any request with options (chat, text generation, the hf-inference tasks): all attrs
+    values with a ``cacheable`` field."""
+
+    def with_option(self, name: str, value: Any) -> Self: ...
+
+
+Q = TypeVar("Q", bound=_Optioned)
 ChatModifier = Callable[[ChatRequest], ChatRequest]
 TgiModifier = Callable[["TextGenerationRequest"], "TextGenerationRequest"]
 
@@ -45,11 +55,15 @@ TgiModifier = Callable[["TextGenerationRequest"], "TextGenerationRequest"]
 _TASKS: Mapping[str, str] = MappingProxyType({"chat": "chat", "text-generation": "text generation"})
 
 
-def option(name: str, value: Any) -> Callable[[R], R]:
-    """Set any option (or TGI parameter) by its wire name; None removes it."""
+def option(name: str, value: Any) -> Callable[[Q], Q]:
+    """Set any option (TGI or task parameter) by its wire name; None removes it."""
     if not isinstance(name, str):
         raise TypeError(f"option(): name must be the option's wire name (a str), got {name!r}")
-    return _option(name, value)
+
+    def apply(request: Q) -> Q:
+        return request.with_option(name, value)
+
+    return apply
 
 
 def _option(name: str, value: Any) -> Callable[[R], R]:
@@ -139,13 +153,14 @@ def streaming(enabled: bool = True) -> Callable[[R], R]:
     return apply
 
 
-def cacheable(enabled: bool = True) -> Callable[[R], R]:
+def cacheable(enabled: bool = True) -> Callable[[Q], Q]:
     """Allow the reliability cache to keep this request's answer (e.g. chat at seed and
-    temperature 0, where the caller knows answers repeat)."""
+    temperature 0, where the caller knows answers repeat; any hf-inference task)."""
     enabled = _switch("cacheable", enabled)
 
-    def apply(request: R) -> R:
-        return attrs.evolve(request, cacheable=enabled)
+    def apply(request: Q) -> Q:
+        # mypy's attrs plugin wants a TypeVar bound to one attrs class, not a protocol
+        return attrs.evolve(request, cacheable=enabled)  # type: ignore[misc]
 
     return apply
 
