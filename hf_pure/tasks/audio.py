@@ -29,6 +29,7 @@ from hf_pure.core.failures import error_from_event, malformed
 from hf_pure.core.http import RawReply
 from hf_pure.tasks._decode import decode_json, lazy_decoder
 from hf_pure.tasks._media import (
+    Number,
     blob,
     check_function,
     check_top_k,
@@ -49,7 +50,7 @@ class TranscriptChunk(msgspec.Struct, frozen=True, gc=False):
     names one."""
 
     text: str = ""
-    timestamp: tuple[float | None, float | None] = (None, None)
+    timestamp: tuple[Number | None, Number | None] = (None, None)
     speaker: str | None = None
 
     @property
@@ -72,7 +73,7 @@ class AudioLabel(msgspec.Struct, frozen=True, gc=False):
     """One class the audio was given, with its score."""
 
     label: str = ""
-    score: float = 0.0
+    score: Number = 0.0
 
 
 class AudioBlob(msgspec.Struct, frozen=True, gc=False):
@@ -178,11 +179,6 @@ def _blob(item: dict[str, Any], path: str) -> AudioBlob | Bad:
     if isinstance(got, Bad):
         return got
     label, data, kind = got
-    if kind is None:  # not documented, but cheap to read: the key as Python would spell it
-        other = text(item.get("content_type"), path, "content_type")
-        if isinstance(other, Bad):
-            return other
-        kind = other
     return AudioBlob(label=label or "", blob=data or b"", content_type=kind or "")
 
 

@@ -141,7 +141,7 @@ def _audio_type(data: bytes) -> str | None:
     return None
 
 
-def sniff(data: bytes) -> str | None:
+def sniff(data: bytes | bytearray | memoryview) -> str | None:
     """The content type of ``data`` from its magic bytes (any format above), or None.
 
     A prefix shorter than a format's whole signature is not that format (a truncated header is
@@ -152,13 +152,13 @@ def sniff(data: bytes) -> str | None:
     return _image_type(data) or _audio_type(data)
 
 
-def sniff_image(data: bytes) -> str | None:
+def sniff_image(data: bytes | bytearray | memoryview) -> str | None:
     """The image type of ``data`` (PNG, JPEG, GIF, WebP, BMP, TIFF), or None."""
     found = sniff(data)
     return found if found in IMAGE_TYPES else None
 
 
-def sniff_audio(data: bytes) -> str | None:
+def sniff_audio(data: bytes | bytearray | memoryview) -> str | None:
     """The audio type of ``data`` (WAV, FLAC, MP3, OGG, WebM, M4A), or None."""
     found = sniff(data)
     return found if found in AUDIO_TYPES else None
@@ -199,8 +199,6 @@ def decode_base64(text: str) -> bytes | None:
     if not text.isascii():
         return None
     raw = text.encode("ascii").translate(None, _SPACES)
-    if not raw:
-        return None
     try:
         return binascii.a2b_base64(raw, strict_mode=True)
     except (binascii.Error, ValueError):

@@ -30,6 +30,7 @@ from hf_pure.core.errors import HfError, InvalidInput
 from hf_pure.core.http import RawReply
 from hf_pure.tasks._decode import decode_json, lazy_decoder
 from hf_pure.tasks._media import (
+    Number,
     blob,
     check_function,
     check_one_of,
@@ -52,16 +53,16 @@ class ImageLabel(msgspec.Struct, frozen=True, gc=False):
     """One class an image (or zero-shot candidate) was given, with its score."""
 
     label: str = ""
-    score: float = 0.0
+    score: Number = 0.0
 
 
 class Box(msgspec.Struct, frozen=True, gc=False):
     """A bounding box in pixels (hf-inference sends integers; floats occur and are kept)."""
 
-    xmin: float = 0.0
-    ymin: float = 0.0
-    xmax: float = 0.0
-    ymax: float = 0.0
+    xmin: Number = 0.0
+    ymin: Number = 0.0
+    xmax: Number = 0.0
+    ymax: Number = 0.0
 
     @property
     def width(self) -> float:
@@ -79,7 +80,7 @@ class Detection(msgspec.Struct, frozen=True, gc=False):
     """One object found: its class, score and box."""
 
     label: str = ""
-    score: float = 0.0
+    score: Number = 0.0
     box: Box = _NO_BOX
 
 
@@ -98,7 +99,7 @@ class Segment(msgspec.Struct, frozen=True, gc=False):
     which gives none) and its mask, a PNG decoded from the reply's base64."""
 
     label: str = ""
-    score: float | None = None
+    score: Number | None = None
     mask: bytes = b""
 
     @property
@@ -170,7 +171,8 @@ def _caption(obj: Any) -> Caption | Bad:
     if type(obj) is list:
         if not obj:
             return Bad("", "expected a caption, got an empty array")
-        return _caption_of(obj[0], "[0]")
+        captions = [_caption_of(item, f"[{i}]") for i, item in enumerate(obj)]
+        return next((c for c in captions if isinstance(c, Bad)), captions[0])
     if type(obj) is dict:
         return _caption_of(obj, "")
     return Bad("", f"expected a caption object or an array of them, got {kind_of(obj)}")

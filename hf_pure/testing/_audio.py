@@ -19,7 +19,7 @@ from types import MappingProxyType
 from ._answers import Answer, Invalid, JsonAnswer
 from ._media_bytes import audio_duration, flac, tone, wav, wav_samples
 from ._media_input import (
-    MediaInput,
+    Received,
     digest,
     function_to_apply,
     json_reply,
@@ -38,7 +38,7 @@ WAV_VOICES = frozenset({"espnet/kan-bayashi_ljspeech_vits"})
 _RATE = 16_000
 
 
-def _audio(body: bytes) -> MediaInput | JsonAnswer:
+def _audio(body: bytes) -> Received | JsonAnswer:
     return read_input(body, "audio")
 
 

@@ -18,7 +18,7 @@ from ._answers import Invalid, JsonAnswer, error, validation_error
 from ._media_bytes import media_type
 
 __all__ = [
-    "MediaInput",
+    "Received",
     "digest",
     "function_to_apply",
     "json_reply",
@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 
-class MediaInput:
+class Received:
     """A request's input: the bytes and their sniffed type (or the text, for text-to-speech),
     its parameters, and whether it came as JSON."""
 
@@ -52,14 +52,14 @@ class MediaInput:
         self.text = text
 
 
-def read_input(body: bytes, family: str) -> MediaInput | JsonAnswer:
+def read_input(body: bytes, family: str) -> Received | JsonAnswer:
     """The input of a vision (``family="image"``) or audio request, or the 400 the service
     gives for a body that is neither a file of that family nor JSON carrying one."""
     found = media_type(body)
     if found is not None:
         if not found.startswith(family + "/"):
             return error(400, f"Invalid {family}: got {found}")
-        return MediaInput(data=body, kind=found, parameters={}, was_json=False)
+        return Received(data=body, kind=found, parameters={}, was_json=False)
     if not body:
         return error(400, f"No {family} was sent (an empty body)")
     try:
@@ -84,10 +84,10 @@ def read_input(body: bytes, family: str) -> MediaInput | JsonAnswer:
         parameters = {}
     if not isinstance(parameters, dict):
         return validation_error("`parameters` must be an object")
-    return MediaInput(data=raw, kind=found, parameters=parameters, was_json=True)
+    return Received(data=raw, kind=found, parameters=parameters, was_json=True)
 
 
-def read_text_input(body: bytes) -> MediaInput | JsonAnswer:
+def read_text_input(body: bytes) -> Received | JsonAnswer:
     """A text-to-speech request: JSON ``{"inputs": text, "parameters": {...}}``."""
     try:
         data = orjson.loads(body)
@@ -101,7 +101,7 @@ def read_text_input(body: bytes) -> MediaInput | JsonAnswer:
     parameters = data.get("parameters")
     if parameters is not None and not isinstance(parameters, dict):
         return validation_error("`parameters` must be an object")
-    return MediaInput(
+    return Received(
         data=inputs.encode(), kind=None, parameters=parameters or {}, was_json=True, text=inputs
     )
 
