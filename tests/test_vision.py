@@ -131,6 +131,9 @@ def test_image_labels_wrong_data_names_the_field() -> None:
     malformed_at(decode_image_labels(reply('[[{"label":7,"score":1}]]')), "[0][0].label")
     malformed_at(decode_image_labels(reply('{"label":"a"}')), "")
     malformed_at(decode_image_labels(reply('["a"]')), "[0]")
+    # an integer past 2**1000 is out of range for the readers; the typed path must agree
+    beyond = '[{"label":"a","score":' + str(2**1001) + "}]"
+    malformed_at(decode_image_labels(reply(beyond)), "[0].score")
 
 
 def test_detections_with_integer_boxes_and_with_float_boxes() -> None:
