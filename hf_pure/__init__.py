@@ -99,6 +99,19 @@ if TYPE_CHECKING:
         TextClassification as TextClassification, TextLabel as TextLabel,
         TokenClassification as TokenClassification, TranslatedText as TranslatedText,
     )
+    from hf_pure.tasks.vision import (
+        Box as Box, Caption as Caption, Detection as Detection, ImageLabel as ImageLabel,
+        image_classification as image_classification, image_segmentation as image_segmentation,
+        image_to_text as image_to_text, object_detection as object_detection, Segment as Segment,
+        zero_shot_image_classification as zero_shot_image_classification,
+    )
+    from hf_pure.tasks.audio import (
+        audio_classification as audio_classification, audio_to_audio as audio_to_audio,
+        AudioBlob as AudioBlob, AudioLabel as AudioLabel, Speech as Speech,
+        automatic_speech_recognition as automatic_speech_recognition, Transcript as Transcript,
+        text_to_speech as text_to_speech,
+    )
+    from hf_pure.shell.files import read_media as read_media, save_audio as save_audio
     from hf_pure.core.serial import from_plain as from_plain, to_plain as to_plain
     from hf_pure.reliability.policy import (
         adapt as adapt, admit as admit, Admitted as Admitted, BreakerKey as BreakerKey, Hit as Hit,
@@ -281,6 +294,26 @@ _EXPORTS: Final = MappingProxyType(
         "TextLabel": "hf_pure.tasks.nlp_reply",
         "TokenClassification": "hf_pure.tasks.nlp_reply",
         "TranslatedText": "hf_pure.tasks.nlp_reply",
+        "Box": "hf_pure.tasks.vision",
+        "Caption": "hf_pure.tasks.vision",
+        "Detection": "hf_pure.tasks.vision",
+        "image_classification": "hf_pure.tasks.vision",
+        "image_segmentation": "hf_pure.tasks.vision",
+        "image_to_text": "hf_pure.tasks.vision",
+        "ImageLabel": "hf_pure.tasks.vision",
+        "object_detection": "hf_pure.tasks.vision",
+        "Segment": "hf_pure.tasks.vision",
+        "zero_shot_image_classification": "hf_pure.tasks.vision",
+        "audio_classification": "hf_pure.tasks.audio",
+        "audio_to_audio": "hf_pure.tasks.audio",
+        "AudioBlob": "hf_pure.tasks.audio",
+        "AudioLabel": "hf_pure.tasks.audio",
+        "automatic_speech_recognition": "hf_pure.tasks.audio",
+        "Speech": "hf_pure.tasks.audio",
+        "text_to_speech": "hf_pure.tasks.audio",
+        "Transcript": "hf_pure.tasks.audio",
+        "read_media": "hf_pure.shell.files",
+        "save_audio": "hf_pure.shell.files",
         "from_plain": "hf_pure.core.serial",
         "to_plain": "hf_pure.core.serial",
         "adapt": "hf_pure.reliability.policy",

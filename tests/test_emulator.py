@@ -599,7 +599,7 @@ async def test_tgi_unknown_and_unsupported_models(http: aiohttp.ClientSession) -
     status, data, _ = await post_json(http, "/hf-inference/models/no/such", {"inputs": "x"})
     assert (status, data) == (404, {"error": "Model no/such does not exist"})
     status, data, _ = await post_json(
-        http, "/hf-inference/models/google/vit-base-patch16-224", {"inputs": "x"}
+        http, "/hf-inference/models/gpt2/pipeline/text-to-video", {"inputs": "x"}
     )
     assert (status, data) == (400, {"error": "Task not supported by the emulator"})
 

@@ -8,6 +8,7 @@ from types import MappingProxyType
 from ._answers import Answer, JsonAnswer, error
 from ._chat import chat_answer, resolve_chat_model
 from ._hub import HubIndex
+from ._media import media_answer
 from ._nlp import nlp_answer
 from ._tgi import tgi_answer
 
@@ -188,4 +189,7 @@ class Routes:
         answered = nlp_answer(target.provider, found, body)
         if answered is not None:
             return answered
+        media = media_answer(target.provider, target.repo, body)
+        if media is not None:
+            return media
         return error(400, "Task not supported by the emulator")
