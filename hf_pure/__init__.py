@@ -66,7 +66,8 @@ if TYPE_CHECKING:
         tool_result as tool_result, ToolCall as ToolCall, user as user,
     )
     from hf_pure.tasks.modifiers import (
-        add_messages as add_messages, cacheable as cacheable, details as details,
+        add_messages as add_messages, cacheable as cacheable, cheapest as cheapest,
+        details as details, fastest as fastest, preferred as preferred,
         do_sample as do_sample, extra_body as extra_body, frequency_penalty as frequency_penalty,
         json_mode as json_mode, json_schema as json_schema, logit_bias as logit_bias,
         logprobs as logprobs, max_tokens as max_tokens, n as n, option as option,
@@ -86,6 +87,16 @@ if TYPE_CHECKING:
         TextGeneration as TextGeneration,
         TextGenerationChunk as TextGenerationChunk, TextGenerationRequest as TextGenerationRequest,
         Token as Token,
+    )
+    from hf_pure.tasks.hub import model_info as model_info, search_models as search_models
+    from hf_pure.tasks.hub_reply import ModelInfo as ModelInfo
+    from hf_pure.tasks.hub_status import (
+        Available as Available, Gated as Gated, Loading as Loading,
+        ModelNotFound as ModelNotFound, Unavailable as Unavailable, WaitPlan as WaitPlan,
+    )
+    from hf_pure.tasks.models import Models as Models
+    from hf_pure.shell.hub import (
+        iter_models as iter_models, model_status as model_status, wait_for_model as wait_for_model,
     )
     from hf_pure.core.serial import from_plain as from_plain, to_plain as to_plain
     from hf_pure.reliability.policy import (
@@ -210,9 +221,11 @@ _EXPORTS: Final = MappingProxyType(
         "user": "hf_pure.tasks.messages",
         "add_messages": "hf_pure.tasks.modifiers",
         "cacheable": "hf_pure.tasks.modifiers",
+        "cheapest": "hf_pure.tasks.modifiers",
         "details": "hf_pure.tasks.modifiers",
         "do_sample": "hf_pure.tasks.modifiers",
         "extra_body": "hf_pure.tasks.modifiers",
+        "fastest": "hf_pure.tasks.modifiers",
         "frequency_penalty": "hf_pure.tasks.modifiers",
         "json_mode": "hf_pure.tasks.modifiers",
         "json_schema": "hf_pure.tasks.modifiers",
@@ -221,6 +234,7 @@ _EXPORTS: Final = MappingProxyType(
         "max_tokens": "hf_pure.tasks.modifiers",
         "n": "hf_pure.tasks.modifiers",
         "option": "hf_pure.tasks.modifiers",
+        "preferred": "hf_pure.tasks.modifiers",
         "presence_penalty": "hf_pure.tasks.modifiers",
         "provider": "hf_pure.tasks.modifiers",
         "repetition_penalty": "hf_pure.tasks.modifiers",
@@ -250,6 +264,19 @@ _EXPORTS: Final = MappingProxyType(
         "TextGenerationChunk": "hf_pure.tasks.text_generation",
         "TextGenerationRequest": "hf_pure.tasks.text_generation",
         "Token": "hf_pure.tasks.text_generation",
+        "model_info": "hf_pure.tasks.hub",
+        "search_models": "hf_pure.tasks.hub",
+        "ModelInfo": "hf_pure.tasks.hub_reply",
+        "Available": "hf_pure.tasks.hub_status",
+        "Gated": "hf_pure.tasks.hub_status",
+        "Loading": "hf_pure.tasks.hub_status",
+        "ModelNotFound": "hf_pure.tasks.hub_status",
+        "Unavailable": "hf_pure.tasks.hub_status",
+        "WaitPlan": "hf_pure.tasks.hub_status",
+        "Models": "hf_pure.tasks.models",
+        "iter_models": "hf_pure.shell.hub",
+        "model_status": "hf_pure.shell.hub",
+        "wait_for_model": "hf_pure.shell.hub",
         "from_plain": "hf_pure.core.serial",
         "to_plain": "hf_pure.core.serial",
         "adapt": "hf_pure.reliability.policy",
