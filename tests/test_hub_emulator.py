@@ -343,3 +343,28 @@ def test_the_catalog_maps_each_provider_once_per_model() -> None:
     renamed = [old for card in DEFAULT_MODELS for old in card.former_ids]
     assert set(renamed) == {"bert-base-uncased", "t5-small"}
     assert not set(renamed) & {card.id for card in DEFAULT_MODELS}
+
+
+async def test_the_hub_example(runner: hf.Runner, capsys: pytest.CaptureFixture[str]) -> None:
+    from examples import hub
+
+    time = FakeTime()
+    await hub.main(runner, sleep=time.sleep)
+    out = capsys.readouterr().out
+    assert "bert-base-uncased is now google-bert/bert-base-uncased; live on hf-inference" in out
+    assert "  gpt2: 11,000,000 downloads" in out
+    assert "available on 4 providers" in out
+    assert "distilbert/distilgpt2 is loading, ready in about 20 s" in out
+    assert "answered: " in out and "failed" not in out and "gave up" not in out
+    assert time.slept == [20.0, 10.0]
+
+
+async def test_a_redirect_to_another_host_goes_without_the_token(
+    runner: hf.Runner, emulator: Emulator, emulator_factory: EmulatorFactory
+) -> None:
+    other = await emulator_factory()
+    emulator.script("hub", Fault.status(307, "moved", {"Location": f"{other.url}/api/models/gpt2"}))
+    info = (await runner.run(hf.model_info("old/gpt2"))).unwrap()
+    assert (info.id, info.renamed_from) == ("gpt2", "old/gpt2")
+    (there,) = other.requests
+    assert there.header("authorization") is None and not there.authorized  # aiohttp drops it
