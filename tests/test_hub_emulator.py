@@ -17,7 +17,7 @@ from hf_pure.reliability.bucket import BucketConfig
 from hf_pure.shell.hub import model_pages
 from hf_pure.tasks.hub_status import QUICK_POLL, ModelStatus, WaitPlan
 from hf_pure.tasks.models import KNOWN_MODELS
-from hf_pure.testing import DEFAULT_MODELS, Emulator, Fault
+from hf_pure.testing import DEFAULT_MODELS, Emulator, Fault, ModelCard
 from hf_pure.testing._catalog import COLD_MODEL
 from hf_pure.testing.fixtures import EmulatorFactory
 
@@ -203,17 +203,22 @@ async def test_model_status_from_the_hub(runner: hf.Runner, emulator: Emulator) 
         model=LLAMA, providers=("hf-inference", "groq", "together", "novita")
     )
     assert isinstance(await hf.model_status(runner, "nobody/nothing"), hf.ModelNotFound)
-    unserved = await hf.model_status(
-        runner, "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
-    )
-    assert isinstance(unserved, hf.Unavailable) and not unserved.transient
     renamed = await hf.model_status(runner, "bert-base-uncased")
     assert renamed == hf.Available(
         model="google-bert/bert-base-uncased", providers=("hf-inference",)
     )
     bad = await hf.model_status(runner, "not a repo")
     assert isinstance(bad, hf.Unavailable) and "invalid model" in bad.reason
-    assert len(hub_requests(emulator)) == 5  # the bad id was not sent
+    assert len(hub_requests(emulator)) == 4  # the rename took two; the bad id was not sent
+
+
+async def test_a_model_no_provider_serves_is_unavailable(emulator_factory: EmulatorFactory) -> None:
+    card = ModelCard(id="acme/unserved", pipeline_tag="text-classification", inference=None)
+    emu = await emulator_factory(models=[card])
+    async with hf.open_runner(config_for(emu), token=emu.token) as fresh:
+        unserved = await hf.model_status(fresh, "acme/unserved")
+    assert isinstance(unserved, hf.Unavailable) and not unserved.transient
+    assert "no inference provider serves it" in unserved.reason
 
 
 async def test_gated_is_read_from_the_hubs_error_code(
@@ -337,6 +342,8 @@ async def test_the_reliable_runner_serves_repeated_hub_requests_from_its_cache(
 
 def test_the_catalog_maps_each_provider_once_per_model() -> None:
     # the Hub's model info keys the mapping by provider: two entries would be one on the wire
+    ids = [card.id for card in DEFAULT_MODELS]
+    assert len(ids) == len(set(ids)), "a model is in the catalogue twice"
     for card in DEFAULT_MODELS:
         names = [p.provider for p in card.providers]
         assert len(names) == len(set(names)), card.id
