@@ -67,7 +67,8 @@ if TYPE_CHECKING:
         tool_result as tool_result, ToolCall as ToolCall, user as user,
     )
     from hf_pure.tasks.modifiers import (
-        add_messages as add_messages, cacheable as cacheable, details as details,
+        add_messages as add_messages, cacheable as cacheable, cheapest as cheapest,
+        details as details, fastest as fastest, preferred as preferred,
         do_sample as do_sample, extra_body as extra_body, frequency_penalty as frequency_penalty,
         json_mode as json_mode, json_schema as json_schema, logit_bias as logit_bias,
         logprobs as logprobs, max_tokens as max_tokens, n as n, option as option,
@@ -113,6 +114,16 @@ if TYPE_CHECKING:
         text_to_speech as text_to_speech,
     )
     from hf_pure.shell.files import read_media as read_media, save_audio as save_audio
+    from hf_pure.tasks.hub import model_info as model_info, search_models as search_models
+    from hf_pure.tasks.hub_reply import ModelInfo as ModelInfo
+    from hf_pure.tasks.hub_status import (
+        Available as Available, Gated as Gated, Loading as Loading,
+        ModelNotFound as ModelNotFound, Unavailable as Unavailable, WaitPlan as WaitPlan,
+    )
+    from hf_pure.tasks.models import Models as Models
+    from hf_pure.shell.hub import (
+        iter_models as iter_models, model_status as model_status, wait_for_model as wait_for_model,
+    )
     from hf_pure.core.serial import from_plain as from_plain, to_plain as to_plain
     from hf_pure.reliability.policy import (
         adapt as adapt, admit as admit, Admitted as Admitted, BreakerKey as BreakerKey, Hit as Hit,

@@ -188,6 +188,21 @@ def provider(name: str) -> ChatModifier:
     return _chat_only("provider", "provider", change)
 
 
+def fastest() -> ChatModifier:
+    """Let the router pick the fastest provider serving the model (``model:fastest``)."""
+    return provider("fastest")
+
+
+def cheapest() -> ChatModifier:
+    """Let the router pick the cheapest provider serving the model (``model:cheapest``)."""
+    return provider("cheapest")
+
+
+def preferred() -> ChatModifier:
+    """Let the router follow the account's provider preference order (``model:preferred``)."""
+    return provider("preferred")
+
+
 def via(route: str | None) -> ChatModifier:
     """Send through a provider's own route (e.g. ``"hf-inference"``, ``"groq"``: each at its
     real path, see ``CHAT_ROUTES``) instead of the router's OpenAI endpoint; None goes back to

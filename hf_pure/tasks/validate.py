@@ -71,8 +71,11 @@ def _repo_id_problem(model: object, limits: Limits, field: str) -> InvalidInput:
     return InvalidInput(field, f"{model!r} has a path segment starting with '.'")
 
 
-def check_model(model: object, limits: Limits, field: str = "model") -> InvalidInput | None:
-    """A repo id with an optional ``:provider`` (or ``:fastest``/``:cheapest``) suffix."""
+def check_model(
+    model: object, limits: Limits, field: str = "model", task: str = "conversational"
+) -> InvalidInput | None:
+    """A repo id with an optional ``:provider`` (or ``:fastest``/``:cheapest``/``:preferred``)
+    suffix; a provider known not to serve ``task`` is refused, naming those that do."""
     if type(model) is str and ":" not in model:
         return check_repo_id(model, limits, field)
     if not isinstance(model, str):
@@ -85,7 +88,9 @@ def check_model(model: object, limits: Limits, field: str = "model") -> InvalidI
         return InvalidInput(field, f"provider suffix {suffix!r} is not a provider name")
     if len(model) > limits.max_model_id_chars:
         return InvalidInput(field, f"is longer than {limits.max_model_id_chars} characters")
-    return None
+    from hf_pure.tasks.providers import provider_check  # loaded with the first suffix
+
+    return provider_check(suffix, task, field=field)
 
 
 def is_provider_name(value: object) -> bool:

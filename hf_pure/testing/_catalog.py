@@ -1,4 +1,9 @@
-"""The emulator's model catalog: a few frozen model cards with pipeline tags and providers."""
+"""The emulator's model catalog: frozen model cards with pipeline tags and providers.
+
+A card may carry the ids it was known by before a rename (``former_ids``: the Hub answers them
+with a 307 to the new id) and a cold start (``cold_calls``: its task route answers 503 with
+``estimated_time`` that many times per emulator, then serves; see ``_cold.py``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import hashlib
 
 import attrs
 
-__all__ = ["DEFAULT_MODELS", "ModelCard", "ProviderMapping"]
+__all__ = ["DEFAULT_MODELS", "COLD_MODEL", "ModelCard", "ProviderMapping"]
 
 
 @attrs.frozen
@@ -39,7 +44,8 @@ def _mappings(values: object) -> tuple[ProviderMapping, ...]:
 
 @attrs.frozen
 class ModelCard:
-    """A model the emulator knows: what the Hub says about it and who serves it."""
+    """A model the emulator knows: what the Hub says about it and who serves it (one mapping
+    per provider: the Hub's mapping is keyed by provider)."""
 
     id: str
     pipeline_tag: str
@@ -54,6 +60,9 @@ class ModelCard:
     created_at: str = "2024-01-01T00:00:00.000Z"
     last_modified: str = "2024-06-01T00:00:00.000Z"
     sha: str = attrs.field(default=attrs.Factory(_sha, takes_self=True))
+    former_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    cold_calls: int = 0
+    load_seconds: float = 20.0
 
     @property
     def author(self) -> str | None:
@@ -79,6 +88,14 @@ class ModelCard:
 
 def _chat(provider: str, provider_id: str) -> ProviderMapping:
     return ProviderMapping(provider, provider_id, "conversational")
+
+
+def _hf(repo: str, task: str) -> ProviderMapping:
+    return ProviderMapping("hf-inference", repo, task)
+
+
+#: The model whose task route is cold: 503 with ``estimated_time`` for its first calls.
+COLD_MODEL = "distilbert/distilgpt2"
 
 
 DEFAULT_MODELS: tuple[ModelCard, ...] = (
@@ -341,6 +358,7 @@ DEFAULT_MODELS: tuple[ModelCard, ...] = (
         ),
         downloads=55_000_000,
         likes=2_300,
+        former_ids=("bert-base-uncased",),
     ),
     ModelCard(
         id="FacebookAI/roberta-base",
@@ -645,5 +663,128 @@ DEFAULT_MODELS: tuple[ModelCard, ...] = (
         library_name="speechbrain",
         downloads=6_000,
         likes=15,
+    ),
+    ModelCard(
+        id="moonshotai/Kimi-K2-Instruct-0905",
+        pipeline_tag="text-generation",
+        providers=(
+            _chat("together", "moonshotai/Kimi-K2-Instruct-0905"),
+            _chat("novita", "moonshotai/kimi-k2-0905"),
+            _chat("fireworks-ai", "accounts/fireworks/models/kimi-k2-instruct-0905"),
+        ),
+        tags=("transformers", "safetensors", "kimi_k2", "text-generation", "conversational"),
+        library_name="transformers",
+        downloads=310_000,
+        likes=560,
+    ),
+    ModelCard(
+        id="meta-llama/Llama-3.3-70B-Instruct",
+        pipeline_tag="text-generation",
+        providers=(
+            _chat("together", "meta-llama/Llama-3.3-70B-Instruct-Turbo"),
+            _chat("nebius", "meta-llama/Llama-3.3-70B-Instruct"),
+            _chat("cerebras", "llama-3.3-70b"),
+            _chat("sambanova", "Meta-Llama-3.3-70B-Instruct"),
+        ),
+        tags=(
+            "transformers",
+            "safetensors",
+            "llama",
+            "text-generation",
+            "conversational",
+            "en",
+            "license:llama3.3",
+        ),
+        downloads=1_400_000,
+        likes=2_500,
+        gated="manual",
+    ),
+    ModelCard(
+        id="mistralai/Mistral-7B-Instruct-v0.3",
+        pipeline_tag="text-generation",
+        providers=(
+            _chat("hf-inference", "mistralai/Mistral-7B-Instruct-v0.3"),
+            _chat("together", "mistralai/Mistral-7B-Instruct-v0.3"),
+            _chat("novita", "mistralai/mistral-7b-instruct"),
+        ),
+        tags=("transformers", "safetensors", "mistral", "text-generation", "conversational"),
+        downloads=1_100_000,
+        likes=1_900,
+        gated="auto",
+    ),
+    ModelCard(
+        id="codellama/CodeLlama-34b-Instruct-hf",
+        pipeline_tag="text-generation",
+        providers=(_chat("together", "codellama/CodeLlama-34b-Instruct-hf"),),
+        tags=(
+            "transformers",
+            "pytorch",
+            "safetensors",
+            "llama",
+            "text-generation",
+            "code",
+            "conversational",
+            "license:llama2",
+        ),
+        downloads=21_000,
+        likes=290,
+    ),
+    ModelCard(
+        id="sentence-transformers/all-MiniLM-L12-v2",
+        pipeline_tag="feature-extraction",
+        providers=(_hf("sentence-transformers/all-MiniLM-L12-v2", "feature-extraction"),),
+        tags=(
+            "sentence-transformers",
+            "pytorch",
+            "safetensors",
+            "bert",
+            "feature-extraction",
+            "sentence-similarity",
+            "en",
+            "license:apache-2.0",
+        ),
+        library_name="sentence-transformers",
+        downloads=2_900_000,
+        likes=250,
+    ),
+    ModelCard(
+        id="BAAI/bge-large-en-v1.5",
+        pipeline_tag="feature-extraction",
+        providers=(
+            _hf("BAAI/bge-large-en-v1.5", "feature-extraction"),
+            ProviderMapping("deepinfra", "BAAI/bge-large-en-v1.5", "feature-extraction"),
+        ),
+        tags=(
+            "sentence-transformers",
+            "pytorch",
+            "safetensors",
+            "bert",
+            "feature-extraction",
+            "sentence-similarity",
+            "en",
+            "license:mit",
+        ),
+        library_name="sentence-transformers",
+        downloads=3_700_000,
+        likes=560,
+    ),
+    ModelCard(
+        id="google-t5/t5-small",
+        pipeline_tag="translation",
+        providers=(_hf("google-t5/t5-small", "translation"),),
+        tags=("transformers", "pytorch", "safetensors", "t5", "translation", "summarization"),
+        downloads=2_000_000,
+        likes=470,
+        former_ids=("t5-small",),
+    ),
+    ModelCard(
+        id=COLD_MODEL,
+        pipeline_tag="text-generation",
+        providers=(_hf(COLD_MODEL, "text-generation"),),
+        tags=("transformers", "pytorch", "safetensors", "gpt2", "text-generation", "en"),
+        downloads=1_600_000,
+        likes=500,
+        cold_calls=2,
+        load_seconds=20.0,
     ),
 )

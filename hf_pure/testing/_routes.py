@@ -129,9 +129,10 @@ class Routes:
         token: str,
         reply_tokens: int,
         stream: bool = True,
+        host: str | None = None,
     ) -> Answer:
         """The normal answer to one request (``stream=False``: JSON even when a stream was
-        asked for)."""
+        asked for). ``host``: the request's ``Host``, for the absolute URLs the Hub writes."""
         kind = target.kind
         if kind == "not_found":
             return error(404, f"Not Found: {path}")
@@ -149,7 +150,7 @@ class Routes:
             if not authorized(auth, token, required=False):
                 return _UNAUTHORIZED
             if kind == "hub_list":
-                return self._hub.listing(query)
+                return self._hub.listing(query, f"http://{host}" if host else None)
             return self._hub.model(target.repo, query)
         if not authorized(auth, token, required=True):
             return _UNAUTHORIZED
@@ -184,6 +185,9 @@ class Routes:
             return error(404, f"Model {target.repo} does not exist")
         if found.mapping("hf-inference") is None:
             return error(400, f"Model {target.repo} is not served by provider hf-inference")
+        loading = self._hub.cold.loading(target.repo)  # a cold model: 503 until it has warmed
+        if loading is not None:
+            return loading
         if target.provider == "text-generation" and found.pipeline_tag == "text-generation":
             return tgi_answer(body, reply_tokens=reply_tokens, allow_stream=stream)
         answered = nlp_answer(target.provider, found, body)

@@ -281,6 +281,7 @@ class Emulator:
             token=self.token,
             reply_tokens=self.reply_tokens,
             stream=stream,
+            host=request.host,
         )
 
 
