@@ -124,6 +124,16 @@ if TYPE_CHECKING:
     from hf_pure.shell.hub import (
         iter_models as iter_models, model_status as model_status, wait_for_model as wait_for_model,
     )
+    from hf_pure.tasks.providers import (
+        provider_check as provider_check, PROVIDER_TASKS as PROVIDER_TASKS,
+    )
+    from hf_pure.tasks.hub import ModelSearch as ModelSearch, next_search as next_search
+    from hf_pure.tasks.hub_reply import ModelPage as ModelPage, ModelProvider as ModelProvider
+    from hf_pure.shell.hub import model_pages as model_pages
+    from hf_pure.tasks.models import KNOWN_MODELS as KNOWN_MODELS
+    from hf_pure.tasks.media import extension_for as extension_for, sniff as sniff
+    from hf_pure.tasks.audio import TranscriptChunk as TranscriptChunk
+    from hf_pure.tasks.inference import TaskRequest as TaskRequest, TaskSpec as TaskSpec
     from hf_pure.core.serial import from_plain as from_plain, to_plain as to_plain
     from hf_pure.reliability.policy import (
         adapt as adapt, admit as admit, Admitted as Admitted, BreakerKey as BreakerKey, Hit as Hit,
