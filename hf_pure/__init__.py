@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from hf_pure.tasks.chat_reply import (
         ChatCompletion as ChatCompletion, Choice as Choice, Usage as Usage,
     )
+    from hf_pure.core.value import evolve as evolve
     from hf_pure.tasks.messages import (
         assistant as assistant, developer as developer, image_part as image_part,
         image_url as image_url, ImagePart as ImagePart, Message as Message, system as system,
@@ -194,6 +195,7 @@ _EXPORTS: Final = MappingProxyType(
         "ChatCompletion": "hf_pure.tasks.chat_reply",
         "Choice": "hf_pure.tasks.chat_reply",
         "Usage": "hf_pure.tasks.chat_reply",
+        "evolve": "hf_pure.core.value",
         "assistant": "hf_pure.tasks.messages",
         "developer": "hf_pure.tasks.messages",
         "image_part": "hf_pure.tasks.messages",
@@ -325,6 +327,7 @@ _EAGER: Final = frozenset(
         "hf_pure.core.request",
         "hf_pure.core.secret",
         "hf_pure.core.sse",
+        "hf_pure.core.value",  # loaded by every value anyway
         "hf_pure.shell.runner",
         "hf_pure.tasks.chat",
         "hf_pure.tasks.chat_reply",
