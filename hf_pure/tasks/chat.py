@@ -33,8 +33,7 @@ from hf_pure.tasks.chat_checks import (
     check_route,
     check_tools,
 )
-from hf_pure.tasks.chat_reply import ChatCompletion, decode_completion
-from hf_pure.tasks.messages import Message, _freeze_messages
+from hf_pure.tasks.messages import Message, MessageLike, _freeze_messages
 from hf_pure.tasks.options import (
     Option,
     Options,
@@ -50,6 +49,7 @@ from hf_pure.tasks.validate import (
 )
 
 if TYPE_CHECKING:
+    from hf_pure.tasks.chat_reply import ChatCompletion
     from hf_pure.tasks.chat_stream import ChatStreamCodec
 
 CHAT_PATH: Final = "/v1/chat/completions"
@@ -192,7 +192,9 @@ class ChatRequest(Value):
         )
 
     def decode(self, reply: RawReply) -> Result[ChatCompletion, HfError]:
-        return decode_completion(reply)
+        from hf_pure.tasks import chat_reply  # loaded with the first reply (and msgspec with it)
+
+        return chat_reply.decode_completion(reply)
 
     @property
     def codec(self) -> ChatStreamCodec:
@@ -201,7 +203,7 @@ class ChatRequest(Value):
         return CHAT_CODEC
 
 
-def chat(model: str, messages: Iterable[Message | str | Mapping[str, Any]]) -> ChatRequest:
+def chat(model: str, messages: Iterable[MessageLike]) -> ChatRequest:
     """A chat request. Messages may be :class:`Message` values, plain strings (user messages)
     or OpenAI-style dicts. ``messages`` is a list: a single str is not split into letters but
     reported by ``check()`` (``InvalidInput("messages", ...)``) with the fix."""
