@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from hf_pure.tasks.chat import chat as chat, ChatRequest as ChatRequest
     from hf_pure.tasks.options import Unsendable as Unsendable
     from hf_pure.tasks.chat_reply import (
+        AnswerMessage as AnswerMessage, AnswerToolCall as AnswerToolCall,
         ChatCompletion as ChatCompletion, Choice as Choice, Usage as Usage,
     )
     from hf_pure.core.value import evolve as evolve
@@ -192,6 +193,8 @@ _EXPORTS: Final = MappingProxyType(
         "chat": "hf_pure.tasks.chat",
         "ChatRequest": "hf_pure.tasks.chat",
         "Unsendable": "hf_pure.tasks.options",
+        "AnswerMessage": "hf_pure.tasks.chat_reply",
+        "AnswerToolCall": "hf_pure.tasks.chat_reply",
         "ChatCompletion": "hf_pure.tasks.chat_reply",
         "Choice": "hf_pure.tasks.chat_reply",
         "Usage": "hf_pure.tasks.chat_reply",
@@ -314,7 +317,9 @@ _EXPORTS: Final = MappingProxyType(
     }
 )
 
-# The modules whose names are bound at import (core, chat and the runner).
+# The modules whose names are bound at import (core, chat and the runner). Chat's replies
+# (tasks.chat_reply) load with the first reply: they are msgspec Structs, and msgspec's import
+# is not paid by ``import hf_pure``.
 _EAGER: Final = frozenset(
     {
         "returns.result",
@@ -330,7 +335,6 @@ _EAGER: Final = frozenset(
         "hf_pure.core.value",  # loaded by every value anyway
         "hf_pure.shell.runner",
         "hf_pure.tasks.chat",
-        "hf_pure.tasks.chat_reply",
         "hf_pure.tasks.messages",
         "hf_pure.tasks.modifiers",
         "hf_pure.tasks.options",  # loaded by chat anyway
