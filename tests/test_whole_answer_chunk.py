@@ -26,7 +26,7 @@ calls = st.lists(
 
 
 @st.composite
-def messages(draw: st.DrawFn) -> hf.Message:
+def messages(draw: st.DrawFn) -> hf.AnswerMessage:
     tool_calls = draw(calls)
     content = draw(st.none() if tool_calls else text.filter(bool))
     return answer_message(
