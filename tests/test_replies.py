@@ -6,6 +6,8 @@ conversation as they are."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import msgspec
@@ -606,6 +608,23 @@ def test_a_message_where_a_tool_call_belongs_is_a_type_error() -> None:
     # and a reply value that is not a message is reported by check(), not sent
     found = hf.chat(MODEL, [answer.usage]).check(hf.Limits())  # type: ignore[list-item]
     assert found is not None and found.field == "messages[0]"
+
+
+# ----------------------------------------------------------------------- import cost
+
+
+def test_import_hf_pure_loads_neither_msgspec_nor_the_reply_types() -> None:
+    code = (
+        "import sys, hf_pure as hf; "
+        "print('msgspec' in sys.modules, 'hf_pure.tasks.chat_reply' in sys.modules); "
+        "hf.chat('a/b', ['hi']).decode(hf.raw_reply(200, b'{}')); "
+        "print('msgspec' in sys.modules, 'hf_pure.tasks.chat_reply_read' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    assert out[0] == "False False"
+    assert out[1] == "True True"  # the first reply loads them (a refused body: the readers too)
 
 
 # ----------------------------------------------------------------------- the shared idiom
