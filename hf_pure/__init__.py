@@ -58,8 +58,10 @@ if TYPE_CHECKING:
     from hf_pure.tasks.chat import chat as chat, ChatRequest as ChatRequest
     from hf_pure.tasks.options import Unsendable as Unsendable
     from hf_pure.tasks.chat_reply import (
+        AnswerMessage as AnswerMessage, AnswerToolCall as AnswerToolCall,
         ChatCompletion as ChatCompletion, Choice as Choice, Usage as Usage,
     )
+    from hf_pure.core.value import evolve as evolve
     from hf_pure.tasks.messages import (
         assistant as assistant, developer as developer, image_part as image_part,
         image_url as image_url, ImagePart as ImagePart, Message as Message, system as system,

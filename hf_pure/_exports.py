@@ -63,9 +63,12 @@ _EXPORTS: Final = MappingProxyType(
         "chat": "hf_pure.tasks.chat",
         "ChatRequest": "hf_pure.tasks.chat",
         "Unsendable": "hf_pure.tasks.options",
+        "evolve": "hf_pure.core.value",
         "ChatCompletion": "hf_pure.tasks.chat_reply",
         "Choice": "hf_pure.tasks.chat_reply",
         "Usage": "hf_pure.tasks.chat_reply",
+        "AnswerMessage": "hf_pure.tasks.chat_reply",
+        "AnswerToolCall": "hf_pure.tasks.chat_reply",
         "assistant": "hf_pure.tasks.messages",
         "developer": "hf_pure.tasks.messages",
         "image_part": "hf_pure.tasks.messages",
@@ -252,7 +255,9 @@ _EXPORTS: Final = MappingProxyType(
     }
 )
 
-# The modules whose names are bound at import (core, chat and the runner).
+# The modules whose names are bound at import (core, chat and the runner). Chat's replies
+# (tasks.chat_reply) load with the first reply: they are msgspec Structs, and msgspec's import
+# is not paid by ``import hf_pure``.
 _EAGER: Final = frozenset(
     {
         "returns.result",
@@ -265,9 +270,9 @@ _EAGER: Final = frozenset(
         "hf_pure.core.request",
         "hf_pure.core.secret",
         "hf_pure.core.sse",
+        "hf_pure.core.value",  # loaded by every value anyway
         "hf_pure.shell.runner",
         "hf_pure.tasks.chat",
-        "hf_pure.tasks.chat_reply",
         "hf_pure.tasks.messages",
         "hf_pure.tasks.modifiers",
         "hf_pure.tasks.options",  # loaded by chat anyway

@@ -17,6 +17,7 @@ from hf_pure.core.errors import ErrorEvent
 from hf_pure.core.http import raw_reply
 from hf_pure.core.request import DONE, Broken
 from hf_pure.core.sse import SseEvent
+from hf_pure.tasks.chat_reply import answer_tool_call
 from hf_pure.tasks.chat_stream import CHAT_CODEC
 
 MODEL = "meta-llama/Llama-3.1-8B-Instruct"
@@ -367,7 +368,9 @@ def test_decode_tool_calls() -> None:
         }
     ]
     answer = hf.chat(MODEL, ["x"]).decode(raw_reply(200, hf.json_dumps(body))).unwrap()
-    assert answer.tool_calls == (hf.ToolCall("c1", "f", '{"a": 1}'),)
+    # the answer's call is the wire's Struct; as the request side's ToolCall it is the same call
+    assert answer.tool_calls == (answer_tool_call(id="c1", name="f", arguments='{"a": 1}'),)
+    assert answer.tool_calls[0].to_tool_call() == hf.ToolCall("c1", "f", '{"a": 1}')
     assert answer.tool_calls[0].parsed_arguments() == Success({"a": 1})
     assert answer.text == ""
     assert isinstance(hf.ToolCall("c", "f", "{nope").parsed_arguments(), Failure)
@@ -479,7 +482,9 @@ def test_streamed_tool_calls_are_merged_by_index() -> None:
     ]
     typed = [c for c in (CHAT_CODEC.event(e, None) for e in events) if isinstance(c, hf.ChatChunk)]
     answer = CHAT_CODEC.assemble(typed)
-    assert answer.tool_calls == (hf.ToolCall("call_1", "get_weather", '{"city": "Paris"}'),)
+    assert answer.tool_calls == (
+        answer_tool_call(id="call_1", name="get_weather", arguments='{"city": "Paris"}'),
+    )
     assert answer.message.content is None
     assert answer.finish_reason == "tool_calls"
 

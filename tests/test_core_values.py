@@ -108,3 +108,40 @@ def test_http_call_url_and_repo_path() -> None:
         "https://huggingface.co/api/models?search=llama+3&limit=2"
     )
     assert repo_path("org/model v2") == "org/model%20v2"
+
+
+# ---------------------------------------------------------------- evolve: one helper, both kinds
+
+
+def test_evolve_changes_an_attrs_value_running_its_converters_and_validators() -> None:
+    config = hf.ClientConfig(router_url="http://127.0.0.1:9")
+    moved = hf.evolve(config, router_url="http://127.0.0.1:8/")
+    assert moved.router_url == "http://127.0.0.1:8"  # the converter ran again
+    assert config.router_url == "http://127.0.0.1:9"  # the original is untouched
+    with pytest.raises(ValueError, match="router_url"):
+        hf.evolve(config, router_url="router.huggingface.co")  # the validator ran again
+    request = hf.chat("a/b", ["hi"])
+    assert hf.evolve(request, messages=["bye"]).messages == (hf.user("bye"),)
+
+
+def test_evolve_changes_a_struct_reply() -> None:
+    answer = hf.ChatCompletion(id="c", model="m", created=1, choices=(), usage=hf.Usage(1, 2, 3))
+    changed = hf.evolve(answer, id="d", usage=hf.evolve(answer.usage, total_tokens=9))
+    assert (changed.id, changed.model, changed.usage) == ("d", "m", hf.Usage(1, 2, 9))
+    assert type(changed) is hf.ChatCompletion
+    assert answer.id == "c" and answer.usage == hf.Usage(1, 2, 3)
+    assert hf.evolve(answer) == answer
+
+
+def test_evolve_names_a_wrong_field() -> None:
+    answer = hf.ChatCompletion(id="c", model="m", created=1, choices=())
+    with pytest.raises(TypeError, match=r"ChatCompletion has no field 'idd' \(its fields: id, "):
+        hf.evolve(answer, idd="x")
+    with pytest.raises(TypeError, match=r"ChatCompletion\.text is read-only"):
+        hf.evolve(answer, text="x")
+    with pytest.raises(TypeError, match=r"Limits has no field 'tokens' \(its fields: "):
+        hf.evolve(hf.Limits(), tokens=5)
+    with pytest.raises(TypeError, match="expected an hf_pure value"):
+        hf.evolve({"a": 1}, a=2)
+    with pytest.raises(TypeError, match="expected an hf_pure value"):
+        hf.evolve(5)

@@ -21,10 +21,14 @@ from hf_pure.core.http import raw_reply
 from hf_pure.core.request import Broken, Done, conclude, decode_reply, ended_by
 from hf_pure.core.sse import SseEvent
 from hf_pure.tasks.chat_chunk import CHUNK_DECODER, chunk_from_json
+from hf_pure.tasks.chat_reply import completion_strict
+from hf_pure.tasks.chat_reply_read import completion_from_json
 from hf_pure.tasks.chat_stream import CHAT_CODEC
 from hf_pure.tasks.text_generation import TEXT_GENERATION_CODEC
+from hf_pure.tasks.text_generation_reply import text_generation_from_json, text_generation_strict
 from hf_pure.testing.strategies import (
     KINDS,
+    edges,
     encode,
     sse_streams,
     valid,
@@ -311,6 +315,55 @@ def test_the_typed_chunk_path_and_the_total_reader_agree(data: bytes) -> None:
     obj = loads(data)
     assert type(obj) is dict
     assert chunk_from_json(obj) == typed
+
+
+# The strict path of a whole reply (one typed decode straight into the Structs) and the total
+# readers must agree wherever the strict path accepts a body: then which path a reply took can
+# never change the answer. Bodies are the documented shapes (most of which the strict path
+# takes) and mutated ones (most of which it refuses, and then the readers decide).
+
+REPLIES = settings(FUZZ, max_examples=300)
+
+
+@REPLIES
+@given(wire_bodies("chat") | edges("chat").map(encode))
+def test_the_strict_chat_path_and_the_readers_agree(body: bytes) -> None:
+    strict = completion_strict(body)
+    if strict is None:
+        return
+    assert type(strict) is hf.ChatCompletion
+    assert completion_from_json(loads(body)) == strict, body
+    assert decode_reply(CHAT, raw_reply(200, body)) == Success(strict)
+
+
+@REPLIES
+@given(wire_bodies("tgi") | edges("tgi").map(encode))
+def test_the_strict_text_generation_path_and_the_readers_agree(body: bytes) -> None:
+    strict = text_generation_strict(body)
+    if strict is None:
+        return
+    assert type(strict) is hf.TextGeneration
+    assert text_generation_from_json(loads(body)) == strict, body
+    assert decode_reply(TGI, raw_reply(200, body)) == Success(strict)
+
+
+@settings(max_examples=60, deadline=None)
+@given(chat=valid("chat"), tgi=valid("tgi"))
+def test_the_strict_paths_take_most_documented_replies(chat: Any, tgi: Any) -> None:
+    """The fast path is the common one: a documented reply without the quirks the strict shape
+    leaves to the readers (content parts, arguments as an object, a missing total, ``null``
+    where a default belongs, the bare TGI object) is decoded strictly."""
+    quirky = any(
+        type(c["message"].get("content")) is list
+        or any(
+            type(t["function"]["arguments"]) is not str
+            for t in c["message"].get("tool_calls") or ()
+        )
+        or ("logprobs" in c and c["logprobs"] is not None and c["logprobs"]["content"] is None)
+        for c in chat["choices"]
+    ) or ("usage" in chat and "total_tokens" not in chat["usage"])
+    assert (completion_strict(encode(chat)) is not None) == (not quirky), chat
+    assert (text_generation_strict(encode(tgi)) is not None) == (type(tgi) is list), tgi
 
 
 @settings(max_examples=40, deadline=None)

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hf_pure as hf
+from hf_pure.tasks.chat_reply import answer_message, answer_tool_call
 from hf_pure.tasks.chat_stream import CHAT_CODEC
 from hf_pure.tasks.text_generation import TEXT_GENERATION_CODEC
 
@@ -15,7 +16,7 @@ text = st.text(max_size=20)
 names = st.text("abcdefghij_", min_size=1, max_size=8)
 calls = st.lists(
     st.builds(
-        hf.ToolCall,
+        answer_tool_call,
         id=st.text("abc123", min_size=1, max_size=6),
         name=names,
         arguments=st.sampled_from(['{"a": 1}', "{}", '{"city": "Paris"}']),
@@ -25,10 +26,10 @@ calls = st.lists(
 
 
 @st.composite
-def messages(draw: st.DrawFn) -> hf.Message:
+def messages(draw: st.DrawFn) -> hf.AnswerMessage:
     tool_calls = draw(calls)
     content = draw(st.none() if tool_calls else text.filter(bool))
-    return hf.Message(
+    return answer_message(
         role="assistant",
         content=content,
         tool_calls=tuple(tool_calls),

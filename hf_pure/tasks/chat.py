@@ -34,8 +34,7 @@ from hf_pure.tasks.chat_checks import (
     check_route,
     check_tools,
 )
-from hf_pure.tasks.chat_reply import ChatCompletion, decode_completion
-from hf_pure.tasks.messages import Message, _freeze_messages
+from hf_pure.tasks.messages import Message, MessageLike, _freeze_messages
 from hf_pure.tasks.options import (
     Option,
     Options,
@@ -52,6 +51,7 @@ from hf_pure.tasks.validate import (
 )
 
 if TYPE_CHECKING:
+    from hf_pure.tasks.chat_reply import ChatCompletion
     from hf_pure.tasks.chat_stream import ChatStreamCodec
 
 CHAT_PATH: Final = "/v1/chat/completions"
@@ -190,7 +190,9 @@ class ChatRequest(Value):
         )
 
     def decode(self, reply: RawReply) -> Result[ChatCompletion, HfError]:
-        return decode_completion(reply)
+        from hf_pure.tasks import chat_reply  # loaded with the first reply (and msgspec with it)
+
+        return chat_reply.decode_completion(reply)
 
     @property
     def codec(self) -> ChatStreamCodec:
@@ -360,7 +362,7 @@ def _trusted(
     return request
 
 
-def chat(model: str, messages: Iterable[Message | str | Mapping[str, Any]]) -> ChatRequest:
+def chat(model: str, messages: Iterable[MessageLike]) -> ChatRequest:
     """A chat request. Messages may be :class:`Message` values, plain strings (user messages)
     or OpenAI-style dicts. ``messages`` is a list: a single str is not split into letters but
     reported by ``check()`` (``InvalidInput("messages", ...)``) with the fix."""

@@ -1,91 +1,210 @@
 """Chat replies as values, and the total decoder of a whole (non-streamed) chat answer.
 
-The reply is read field by field with the shared total readers (:mod:`hf_pure.tasks._read`):
-a wrong type anywhere is a ``MalformedResponse`` naming the field, and the ``Message`` of each
-choice is built only from values already checked (never through the converter that takes
-user input).
+The answer is a tree of frozen msgspec Structs shaped like the wire (``ChatCompletion`` →
+``Choice`` → ``AnswerMessage`` → ``AnswerToolCall`` → ``FunctionCall``), decoded straight
+from the body in C when it has the documented shape; properties give the flat view
+(``answer.text``, ``message.tool_calls``, ``call.arguments``). A body the typed decode refuses
+is read by the total readers (:mod:`hf_pure.tasks.chat_reply_read`, over
+:mod:`hf_pure.tasks._read`), which build the same Structs or say which field is wrong.
+
+Where the flat view and the wire disagree in shape, the wire's field keeps the wire's name on
+the wire and a ``wire_`` name in Python: ``message.wire_tool_calls`` is the array as sent
+(None when absent or ``null``), ``message.tool_calls`` is never None.
+
+What users build (requests, and the messages of a conversation) stays attrs
+(:mod:`hf_pure.tasks.messages`); :meth:`AnswerMessage.to_message` gives an answer's message as
+one, and the message converters accept an answer's message and tool calls as they are.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
-import attrs
+import msgspec
 from returns.result import Failure, Result, Success
 
-from hf_pure.core.codec import JSONDecodeError, dumps_canonical, loads
-from hf_pure.core.errors import HfError
-from hf_pure.core.failures import error_from_event, malformed
+from hf_pure.core.codec import JSONDecodeError, excerpt, loads, typed_decoder
+from hf_pure.core.errors import HfError, MalformedResponse
 from hf_pure.core.http import RawReply
-from hf_pure.core.value import ValueEq
-from hf_pure.tasks._read import (
-    Bad,
-    Spec,
-    array,
-    each,
-    fields,
-    integer,
-    json_text,
-    kind_of,
-    mapping,
-    need_object,
-    number,
-    path_of,
-    reencode,
-    text,
-)
-from hf_pure.tasks.messages import ContentPart, Message, RawPart, TextPart, ToolCall
+from hf_pure.tasks._read import Spec, integer, json_text, text
+from hf_pure.tasks._reply import Float, Int, decode_leniently
+from hf_pure.tasks.messages import ContentPart, Message, TextPart, ToolCall
+
+#: A choice's scalar fields, in a reply and in a stream chunk alike.
+CHOICE_FIELDS: Final[Spec] = (("index", integer), ("finish_reason", text))
+#: A tool call's ``function`` object, in a reply and in a stream delta alike.
+FUNCTION_FIELDS: Final[Spec] = (("name", text), ("arguments", json_text))
 
 
-@attrs.frozen(repr=False, eq=False)
-class Usage(ValueEq):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
+class Usage(msgspec.Struct, frozen=True, gc=False):
+    prompt_tokens: Int = 0
+    completion_tokens: Int = 0
+    total_tokens: Int = 0
 
 
-@attrs.frozen(repr=False, eq=False)
-class TopLogprob(ValueEq):
-    token: str
-    logprob: float
+class TopLogprob(msgspec.Struct, frozen=True, gc=False):
+    token: str = ""
+    logprob: Float = 0.0
 
 
-@attrs.frozen(repr=False, eq=False)
-class TokenLogprob(ValueEq):
-    token: str
-    logprob: float
-    top: tuple[TopLogprob, ...] = ()
+class TokenLogprob(msgspec.Struct, frozen=True, gc=False):
+    token: str = ""
+    logprob: Float = 0.0
+    top_logprobs: tuple[TopLogprob, ...] = ()
+
+    @property
+    def top(self) -> tuple[TopLogprob, ...]:
+        """The most likely tokens at this position."""
+        return self.top_logprobs
 
 
-@attrs.frozen(repr=False, eq=False)
-class Choice(ValueEq):
-    index: int
-    message: Message
+class ChoiceLogprobs(msgspec.Struct, frozen=True, gc=False):
+    """A choice's ``logprobs`` object: one entry per generated token."""
+
+    content: tuple[TokenLogprob, ...] = ()
+
+
+class FunctionCall(msgspec.Struct, frozen=True, gc=False):
+    """A tool call's ``function``: the name and the arguments as the model wrote them."""
+
+    name: str = ""
+    arguments: str = "{}"
+
+
+_NO_FUNCTION: Final = FunctionCall()
+
+
+class AnswerToolCall(msgspec.Struct, frozen=True, gc=False):
+    """A call the model asks for (``{"id", "type", "function": {"name", "arguments"}}``).
+    ``name`` and ``arguments`` read ``function``; ``arguments`` is the JSON text as the model
+    wrote it ("{}" when it wrote nothing). Put it back into a conversation as it is
+    (``hf.assistant(tool_calls=answer.tool_calls)``) or as :meth:`to_tool_call`."""
+
+    id: str = ""
+    type: str = "function"
+    function: FunctionCall = _NO_FUNCTION
+
+    @property
+    def name(self) -> str:
+        return self.function.name
+
+    @property
+    def arguments(self) -> str:
+        return self.function.arguments or "{}"
+
+    def parsed_arguments(self) -> Result[Any, MalformedResponse]:
+        """The arguments as JSON values, or a Failure when the model wrote invalid JSON."""
+        arguments = self.arguments
+        try:
+            return Success(loads(arguments))
+        except JSONDecodeError:
+            return Failure(
+                MalformedResponse(
+                    200,
+                    f"tool call {self.name!r} arguments are not valid JSON",
+                    excerpt(arguments.encode("utf-8", "replace")),
+                )
+            )
+
+    def to_tool_call(self) -> ToolCall:
+        """This call as the request side's :class:`hf.ToolCall`."""
+        return ToolCall(id=self.id, name=self.name, arguments=self.arguments, type=self.type)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.to_tool_call().to_json()
+
+
+class AnswerMessage(msgspec.Struct, frozen=True, gc=False):
+    """The assistant message of a choice. ``content`` is text, None (a message of tool calls
+    only), or, as a few providers send it, a tuple of parts; ``text`` is always text.
+    ``reasoning`` is the reasoning text some models return (``reasoning_content`` or
+    ``reasoning`` on the wire). Put it back into a conversation as it is
+    (``[*history, answer.message]``) or as :meth:`to_message`."""
+
+    role: str = "assistant"
+    # The typed decode takes text or null here; an array of parts goes through the readers,
+    # which build the parts (hf.TextPart, hf.RawPart): msgspec can't decode a union of them.
+    if TYPE_CHECKING:
+        content: str | tuple[ContentPart, ...] | None = None
+    else:
+        content: str | None = None
+    wire_tool_calls: tuple[AnswerToolCall, ...] | None = msgspec.field(
+        default=None, name="tool_calls"
+    )
+    reasoning_content: str | None = None
+    wire_reasoning: str | None = msgspec.field(default=None, name="reasoning")
+
+    @property
+    def tool_calls(self) -> tuple[AnswerToolCall, ...]:
+        return self.wire_tool_calls or ()
+
+    @property
+    def reasoning(self) -> str | None:
+        return self.reasoning_content or self.wire_reasoning
+
+    @property
+    def text(self) -> str:
+        """The text of the message (text parts joined); "" when it has none."""
+        content = self.content
+        if type(content) is str:
+            return content
+        if type(content) is not tuple:
+            return ""
+        return "".join(p.text for p in content if isinstance(p, TextPart))
+
+    def to_message(self) -> Message:
+        """This message as the request side's :class:`hf.Message`, to send it back."""
+        return Message(
+            role=self.role,
+            content=self.content,
+            tool_calls=tuple(c.to_tool_call() for c in self.tool_calls),
+            reasoning=self.reasoning,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The message as it is sent back in a conversation."""
+        return self.to_message().to_json()
+
+
+_NO_MESSAGE: Final = AnswerMessage(content="")
+
+
+class Choice(msgspec.Struct, frozen=True, gc=False):
+    """One answer of ``n``. ``logprobs`` is one entry per generated token (empty unless asked
+    for with ``hf.logprobs``); ``wire_logprobs`` is the wire's object (None when absent)."""
+
+    index: Int
+    message: AnswerMessage
     finish_reason: str | None = None
-    logprobs: tuple[TokenLogprob, ...] = ()
+    wire_logprobs: ChoiceLogprobs | None = msgspec.field(default=None, name="logprobs")
+
+    @property
+    def logprobs(self) -> tuple[TokenLogprob, ...]:
+        found = self.wire_logprobs
+        return found.content if found is not None else ()
 
 
-@attrs.frozen(repr=False, eq=False)
-class ChatCompletion(ValueEq):
-    """A whole chat answer. ``text``, ``tool_calls`` and ``finish_reason`` read choice 0."""
+class ChatCompletion(msgspec.Struct, frozen=True, gc=False):
+    """A whole chat answer. ``text``, ``message``, ``tool_calls`` and ``finish_reason`` read
+    choice 0."""
 
     id: str
     model: str
-    created: int
+    created: Int
     choices: tuple[Choice, ...]
     usage: Usage | None = None
     system_fingerprint: str | None = None
 
     @property
-    def message(self) -> Message:
-        return self.choices[0].message if self.choices else Message(role="assistant", content="")
+    def message(self) -> AnswerMessage:
+        return self.choices[0].message if self.choices else _NO_MESSAGE
 
     @property
     def text(self) -> str:
         return self.message.text
 
     @property
-    def tool_calls(self) -> tuple[ToolCall, ...]:
+    def tool_calls(self) -> tuple[AnswerToolCall, ...]:
         return self.message.tool_calls
 
     @property
@@ -97,239 +216,60 @@ def answer_message(
     *,
     role: str = "assistant",
     content: str | tuple[ContentPart, ...] | None = None,
-    tool_calls: tuple[ToolCall, ...] = (),
+    tool_calls: tuple[AnswerToolCall, ...] = (),
     reasoning: str | None = None,
-) -> Message:
-    """The message of an answer, as the decoders and the stream fold build it (one place to
-    construct it, whatever type a reply's message is)."""
-    return Message(role=role, content=content, tool_calls=tool_calls, reasoning=reasoning)
+) -> AnswerMessage:
+    """The message of an answer, as the stream fold builds it (the one place to construct it,
+    whatever type a reply's message is). No tool calls is as the wire's absent ``tool_calls``;
+    reasoning goes where most providers send it, ``reasoning_content``."""
+    return AnswerMessage(
+        role=role,
+        content=content,
+        wire_tool_calls=tool_calls or None,
+        reasoning_content=reasoning,
+    )
 
 
 def answer_tool_call(
     *, id: str, name: str, arguments: str = "{}", type: str = "function"
-) -> ToolCall:
-    """A tool call of an answer, as the decoders and the stream fold build it."""
-    return ToolCall(id=id, name=name, arguments=arguments, type=type)
+) -> AnswerToolCall:
+    """A tool call of an answer, as the stream fold builds it."""
+    return AnswerToolCall(id=id, type=type, function=FunctionCall(name=name, arguments=arguments))
 
 
-_USAGE: Spec = (
-    ("prompt_tokens", integer),
-    ("completion_tokens", integer),
-    ("total_tokens", integer),
-)
+# ------------------------------------------------------------------------------- decoding
+
+_DECODER: Final = typed_decoder(ChatCompletion)
 
 
-def read_usage(value: Any, at: str, key: str | int) -> Usage | Bad | None:
-    """The token counts of a reply or chunk (None when absent); a missing total is the sum."""
-    obj = mapping(value, at, key)
-    if obj is None or isinstance(obj, Bad):
-        return obj
-    got = fields(obj, path_of(at, key), _USAGE)
-    if isinstance(got, Bad):
-        return got
-    prompt, completion, total = got
-    prompt, completion = prompt or 0, completion or 0
-    return Usage(
-        prompt_tokens=prompt,
-        completion_tokens=completion,
-        total_tokens=total if total is not None else prompt + completion,
-    )
-
-
-_TOP: Spec = (("token", text), ("logprob", number))
-_TOKEN: Spec = (("token", text), ("logprob", number), ("top_logprobs", array))
-
-
-def _top(item: Any, at: str) -> TopLogprob | Bad:
-    obj = need_object(item, at)
-    if isinstance(obj, Bad):
-        return obj
-    got = fields(obj, at, _TOP)
-    if isinstance(got, Bad):
-        return got
-    token, logprob = got
-    return TopLogprob(token=token or "", logprob=logprob if logprob is not None else 0.0)
-
-
-def _token_logprob(item: Any, at: str) -> TokenLogprob | Bad:
-    obj = need_object(item, at)
-    if isinstance(obj, Bad):
-        return obj
-    got = fields(obj, at, _TOKEN)
-    if isinstance(got, Bad):
-        return got
-    token, logprob, tops = got
-    top = each(tops, at, "top_logprobs", _top)
-    if isinstance(top, Bad):
-        return top
-    return TokenLogprob(token=token or "", logprob=logprob if logprob is not None else 0.0, top=top)
-
-
-def _logprobs(value: Any, at: str) -> tuple[TokenLogprob, ...] | Bad:
-    obj = mapping(value, at, "logprobs")
-    if obj is None or isinstance(obj, Bad):
-        return () if obj is None else obj
-    at = f"{at}.logprobs"
-    content = array(obj.get("content"), at, "content")
-    if isinstance(content, Bad):
-        return content
-    return each(content, at, "content", _token_logprob)
-
-
-_CALL: Spec = (("id", text), ("type", text), ("function", mapping))
-#: A tool call's ``function`` object, in a reply and in a stream delta alike.
-FUNCTION_FIELDS: Spec = (("name", text), ("arguments", json_text))
-
-
-def read_tool_call(item: Any, at: str) -> ToolCall | Bad:
-    """One tool call of a message; ``arguments`` given as an object (as some providers send
-    them) is kept as its JSON text."""
-    obj = need_object(item, at)
-    if isinstance(obj, Bad):
-        return obj
-    got = fields(obj, at, _CALL)
-    if isinstance(got, Bad):
-        return got
-    call_id, kind, function = got
-    name: str | None = None
-    arguments: str | None = None
-    if function is not None:
-        fn = fields(function, f"{at}.function", FUNCTION_FIELDS)
-        if isinstance(fn, Bad):
-            return fn
-        name, arguments = fn
-    return ToolCall(
-        id=call_id or "", name=name or "", arguments=arguments or "{}", type=kind or "function"
-    )
-
-
-def _part(item: Any, at: str) -> ContentPart | Bad:
-    """A content part of a reply: text parts as text, any other part kept as its JSON."""
-    obj = need_object(item, at)
-    if isinstance(obj, Bad):
-        return obj
-    got = fields(obj, at, (("type", text), ("text", text)))
-    if isinstance(got, Bad):
-        return got
-    kind, words = got
-    if kind == "text" and words is not None:
-        return TextPart(text=words)
-    if reencode(obj) is None:
-        return Bad(at, "not encodable as JSON")
-    return RawPart(json=dumps_canonical(obj))
-
-
-def _content(value: Any, at: str) -> str | tuple[ContentPart, ...] | Bad | None:
-    if value is None or type(value) is str:
-        return value
-    if type(value) is list:
-        return each(value, at, "content", _part)
-    return Bad(f"{at}.content", f"expected text or an array of parts, got {kind_of(value)}")
-
-
-_MESSAGE: Spec = (
-    ("role", text),
-    ("tool_calls", array),
-    ("reasoning_content", text),
-    ("reasoning", text),
-)
-
-
-def read_message(value: Any, at: str) -> Message | Bad:
-    """The assistant message of a choice."""
-    obj = need_object(value, at)
-    if isinstance(obj, Bad):
-        return obj
-    got = fields(obj, at, _MESSAGE)
-    if isinstance(got, Bad):
-        return got
-    role, calls, reasoning_content, reasoning = got
-    content = _content(obj.get("content"), at)
-    if isinstance(content, Bad):
-        return content
-    tool_calls = each(calls, at, "tool_calls", read_tool_call)
-    if isinstance(tool_calls, Bad):
-        return tool_calls
-    return Message(
-        role=role or "assistant",
-        content=content,
-        tool_calls=tool_calls,
-        reasoning=reasoning_content or reasoning,
-    )
-
-
-#: A choice's scalar fields, in a reply and in a stream chunk alike.
-CHOICE_FIELDS: Spec = (("index", integer), ("finish_reason", text))
-
-
-def _choice(item: Any, at: str, position: int) -> Choice | Bad:
-    obj = need_object(item, at)
-    if isinstance(obj, Bad):
-        return obj
-    got = fields(obj, at, CHOICE_FIELDS)
-    if isinstance(got, Bad):
-        return got
-    index, finish_reason = got
-    message = read_message(obj.get("message"), f"{at}.message")
-    if isinstance(message, Bad):
-        return message
-    logprobs = _logprobs(obj.get("logprobs"), at)
-    if isinstance(logprobs, Bad):
-        return logprobs
-    return Choice(
-        index=index if index is not None else position,
-        message=message,
-        finish_reason=finish_reason,
-        logprobs=logprobs,
-    )
-
-
-_COMPLETION: Spec = (
-    ("id", text),
-    ("model", text),
-    ("created", integer),
-    ("system_fingerprint", text),
-    ("usage", read_usage),
-)
-
-
-def completion_from_json(obj: Any) -> ChatCompletion | Bad:
-    """A ChatCompletion from parsed JSON, or what is wrong with it (field path and reason)."""
-    if type(obj) is not dict:
-        return Bad("", f"expected a JSON object, got {kind_of(obj)}")
-    raw_choices = obj.get("choices")
-    if type(raw_choices) is not list:
-        what = "missing" if raw_choices is None else f"got {kind_of(raw_choices)}"
-        return Bad("choices", f"expected an array of choices, {what}")
-    got = fields(obj, "", _COMPLETION)
-    if isinstance(got, Bad):
-        return got
-    reply_id, model, created, fingerprint, usage = got
-    choices = []
-    for i, item in enumerate(raw_choices):
-        choice = _choice(item, f"choices[{i}]", i)
-        if isinstance(choice, Bad):
-            return choice
-        choices.append(choice)
-    return ChatCompletion(
-        id=reply_id or "",
-        model=model or "",
-        created=created or 0,
-        choices=tuple(choices),
-        usage=usage,
-        system_fingerprint=fingerprint,
-    )
+def completion_strict(body: bytes) -> ChatCompletion | None:
+    """The fast path: the body decoded straight into a ChatCompletion, or None when it doesn't
+    have the strict shape (then
+    :func:`~hf_pure.tasks.chat_reply_read.completion_from_json` reads it and says what is wrong).
+    It accepts only what the readers accept, and gives what they give."""
+    try:
+        answer = _DECODER.decode(body)
+    except ValueError:
+        return None
+    usage = answer.usage
+    if (
+        usage is not None
+        and not usage.total_tokens
+        and (usage.prompt_tokens or usage.completion_tokens)
+    ):
+        return None  # a missing total is the sum: only the readers know it was missing
+    return answer
 
 
 def decode_completion(reply: RawReply) -> Result[ChatCompletion, HfError]:
     """Decode a 2xx chat reply. Total: any body gives Success or a specific Failure."""
-    try:
-        obj = loads(reply.body)
-    except JSONDecodeError:
-        return Failure(malformed(reply, "the body is not valid JSON"))
-    if type(obj) is dict and "error" in obj and "choices" not in obj:
-        return Failure(error_from_event(obj, reply.request_id))
-    parsed = completion_from_json(obj)
-    if isinstance(parsed, Bad):
-        return Failure(malformed(reply, parsed.message))
-    return Success(parsed)
+    answer = completion_strict(reply.body)
+    if answer is not None:
+        return Success(answer)
+    from hf_pure.tasks import chat_reply_read  # the readers: loaded by the first odd reply
+
+    return decode_leniently(reply, chat_reply_read.completion_from_json, _is_error)
+
+
+def _is_error(obj: Any) -> bool:
+    return type(obj) is dict and "error" in obj and "choices" not in obj

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -23,6 +23,9 @@ from hf_pure.tasks.options import Unsendable, unsendable_json
 # Tool and tool live in tasks/tools.py; re-exported here, where they were first imported from.
 from hf_pure.tasks.tools import Tool as Tool  # noqa: PLC0414
 from hf_pure.tasks.tools import tool as tool  # noqa: PLC0414
+
+if TYPE_CHECKING:  # the answer's Structs, which load with the first reply
+    from hf_pure.tasks.chat_reply import AnswerMessage, AnswerToolCall
 
 ROLES: Final = frozenset({"system", "user", "assistant", "tool", "developer"})
 
@@ -160,10 +163,15 @@ class ToolCall(Value):
         }
 
 
-def _freeze_calls(value: Iterable[ToolCall | Mapping[str, Any]] | None) -> tuple[ToolCall, ...]:
-    """Tool calls as hf.ToolCall values (OpenAI-style dicts are read into them). A wrong type is
-    a TypeError naming ``tool_calls``: tool calls come from code (a reply's ``tool_calls``);
-    dicts from outside go through :func:`as_message`, which reports instead of raising."""
+#: What a message's ``tool_calls`` may be given as.
+ToolCallLike: TypeAlias = "ToolCall | AnswerToolCall | Mapping[str, Any]"
+
+
+def _freeze_calls(value: Iterable[ToolCallLike] | None) -> tuple[ToolCall, ...]:
+    """Tool calls as hf.ToolCall values (an answer's tool calls and OpenAI-style dicts are read
+    into them). A wrong type is a TypeError naming ``tool_calls``: tool calls come from code (a
+    reply's ``tool_calls``); dicts from outside go through :func:`as_message`, which reports
+    instead of raising."""
     if value is None or value == ():
         return ()
     if type(value) is tuple and all(type(c) is ToolCall for c in value):
@@ -175,12 +183,28 @@ def _freeze_calls(value: Iterable[ToolCall | Mapping[str, Any]] | None) -> tuple
         if isinstance(item, ToolCall):
             calls.append(item)
             continue
-        call = _tool_call(item) if isinstance(item, Mapping) else None
+        call = _tool_call(item) if isinstance(item, Mapping) else _from_answer(item)
         if not isinstance(call, ToolCall):
-            why = call.reason if call else f"expected an hf.ToolCall or a dict, got {_kind(item)}"
+            why = (
+                call.reason
+                if type(call) is Unsendable
+                else f"expected an hf.ToolCall, an answer's tool call or a dict, got {_kind(item)}"
+            )
             raise TypeError(f"tool_calls[{i}]: {why}")
         calls.append(call)
     return tuple(calls)
+
+
+def _from_answer(value: object) -> Message | ToolCall | None:
+    """An answer's message or tool call (the Structs a reply is made of) as the request side's
+    value, or None for anything else."""
+    from hf_pure.tasks.chat_reply import AnswerMessage, AnswerToolCall  # loaded with replies
+
+    if isinstance(value, AnswerMessage):
+        return value.to_message()
+    if isinstance(value, AnswerToolCall):
+        return value.to_tool_call()
+    return None
 
 
 @attrs.frozen(repr=False)
@@ -236,7 +260,9 @@ def user(content: str | Iterable[ContentPart | str | Mapping[str, Any]]) -> Mess
     return Message("user", content)
 
 
-def assistant(content: str | None = None, tool_calls: Iterable[ToolCall] = ()) -> Message:
+def assistant(
+    content: str | None = None, tool_calls: Iterable[ToolCall | AnswerToolCall] = ()
+) -> Message:
     return Message(role="assistant", content=content, tool_calls=tool_calls)
 
 
@@ -318,21 +344,31 @@ def message_from_json(obj: Mapping[str, Any], default_role: str = "") -> Message
 
 
 def as_message(value: object) -> Message:
-    """A Message from a Message, a str (a user message) or an OpenAI-style dict; anything else
-    gives a message that ``check()`` reports (so data never raises here)."""
+    """A Message from a Message, a str (a user message), an OpenAI-style dict or an answer's
+    message (``answer.message``); anything else gives a message that ``check()`` reports (so
+    data never raises here)."""
     if isinstance(value, Message):
         return value
     if isinstance(value, str):
         return Message("user", value)
     if isinstance(value, Mapping):
         return message_from_json(value)
+    answer = _from_answer(value)
+    if isinstance(answer, Message):
+        return answer
     return _unsendable_message(
-        f"expected a message (hf.user(...)), an OpenAI-style dict or a str, got {_kind(value)}",
+        "expected a message (hf.user(...)), an answer's message, an OpenAI-style dict or a str, "
+        f"got {_kind(value)}",
         "",
     )
 
 
-def _freeze_messages(value: Iterable[Message | str | Mapping[str, Any]]) -> tuple[Message, ...]:
+#: What a conversation's messages may be given as: a Message, a str (a user message), an
+#: OpenAI-style dict, or an answer's message (``answer.message``).
+MessageLike: TypeAlias = "Message | str | Mapping[str, Any] | AnswerMessage"
+
+
+def _freeze_messages(value: Iterable[MessageLike]) -> tuple[Message, ...]:
     """Messages as a tuple. A str, a dict, bytes or a set where a list of messages belongs is
     never iterated (a str would go as one message per letter): it is held for check() to
     report under ``messages``, with the fix."""

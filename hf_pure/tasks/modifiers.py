@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 import attrs
 
 from hf_pure.tasks.chat import ChatRequest
-from hf_pure.tasks.messages import Message, _freeze_messages, as_message
+from hf_pure.tasks.messages import Message, MessageLike, _freeze_messages, as_message
 from hf_pure.tasks.options import Unsendable
 from hf_pure.tasks.tools import Tool
 
@@ -292,7 +292,7 @@ def extra_body(**fields: Any) -> ChatModifier:
     return apply
 
 
-def add_messages(*messages: Message | str | Mapping[str, Any]) -> ChatModifier:
+def add_messages(*messages: MessageLike) -> ChatModifier:
     """Append messages (e.g. an assistant answer and a tool result) to the conversation."""
     extra = tuple(as_message(m) for m in messages)
     return _chat_only(
@@ -302,7 +302,7 @@ def add_messages(*messages: Message | str | Mapping[str, Any]) -> ChatModifier:
     )
 
 
-def with_messages(messages: Iterable[Message | str | Mapping[str, Any]]) -> ChatModifier:
+def with_messages(messages: Iterable[MessageLike]) -> ChatModifier:
     """Replace the whole conversation (a list: a single str is reported, not split)."""
     frozen = _freeze_messages(messages)
     return _chat_only(

@@ -1,20 +1,23 @@
-"""Text generation (TGI) replies as values: the whole answer and its details, and their total
-decoders (read with :mod:`hf_pure.tasks._read`). The stream is in
+"""Text generation (TGI) replies as values: the whole answer and its details, frozen msgspec
+Structs shaped like the wire, and their total decoder. The stream is in
 :mod:`hf_pure.tasks.text_generation_stream`.
+
+A body of the documented shape (``[{"generated_text", "details"?}]``) is decoded straight into
+the Structs; anything else (the bare object some servers send, ``null`` for a field with a
+default, a seed beyond what the typed decode bounds...) is read by the total readers
+(:mod:`hf_pure.tasks._read`), which build the same Structs or name the field that is wrong.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
-import attrs
-from returns.result import Failure, Result, Success
+import msgspec
+from returns.result import Result, Success
 
-from hf_pure.core.codec import JSONDecodeError, loads
+from hf_pure.core.codec import typed_decoder
 from hf_pure.core.errors import HfError
-from hf_pure.core.failures import error_from_event, malformed
 from hf_pure.core.http import RawReply
-from hf_pure.core.value import Value
 from hf_pure.tasks._read import (
     Bad,
     Spec,
@@ -28,38 +31,38 @@ from hf_pure.tasks._read import (
     number,
     text,
 )
+from hf_pure.tasks._reply import Float, Int, decode_leniently, in_int_range
 
 # --------------------------------------------------------------------------- replies
+# Every field has the default the readers give a missing one, so the two paths agree. Seeds are
+# unbounded here (msgspec bounds only int64; TGI's seeds are uint64) and checked after the
+# decode; every other integer is int64 on the typed path.
 
 
-@attrs.frozen(repr=False)
-class Token(Value):
-    id: int
-    text: str
-    logprob: float | None = None
+class Token(msgspec.Struct, frozen=True, gc=False):
+    id: Int = 0
+    text: str = ""
+    logprob: Float | None = None
     special: bool = False
 
 
-@attrs.frozen(repr=False)
-class BestOfSequence(Value):
-    generated_text: str
-    finish_reason: str
-    generated_tokens: int
+class BestOfSequence(msgspec.Struct, frozen=True, gc=False):
+    generated_text: str = ""
+    finish_reason: str = ""
+    generated_tokens: Int = 0
     seed: int | None = None
 
 
-@attrs.frozen(repr=False)
-class GenerationDetails(Value):
-    finish_reason: str
-    generated_tokens: int
+class GenerationDetails(msgspec.Struct, frozen=True, gc=False):
+    finish_reason: str = ""
+    generated_tokens: Int = 0
     seed: int | None = None
     prefill: tuple[Token, ...] = ()
     tokens: tuple[Token, ...] = ()
     best_of_sequences: tuple[BestOfSequence, ...] = ()
 
 
-@attrs.frozen(repr=False)
-class TextGeneration(Value):
+class TextGeneration(msgspec.Struct, frozen=True, gc=False):
     """The generated text, with TGI's details when they were asked for."""
 
     generated_text: str
@@ -69,6 +72,40 @@ class TextGeneration(Value):
     def text(self) -> str:
         return self.generated_text
 
+
+# --------------------------------------------------------------------------- the typed path
+
+_DECODER: Final = typed_decoder(tuple[TextGeneration, ...])
+
+
+def text_generation_strict(body: bytes) -> TextGeneration | None:
+    """The fast path: ``[{"generated_text", "details"?}]`` decoded straight into a
+    TextGeneration, or None when the body doesn't have that shape (then
+    :func:`text_generation_from_json` reads it, and says what's wrong)."""
+    try:
+        items = _DECODER.decode(body)
+    except ValueError:
+        return None
+    if not items:
+        return None
+    first = items[0]
+    details = first.details
+    if details is not None and not (
+        in_int_range(details.seed) and all(in_int_range(b.seed) for b in details.best_of_sequences)
+    ):
+        return None
+    return first
+
+
+def decode_text_generation(reply: RawReply) -> Result[TextGeneration, HfError]:
+    """Decode a 2xx TGI reply. Total: any body gives Success or a specific Failure."""
+    answer = text_generation_strict(reply.body)
+    if answer is not None:
+        return Success(answer)
+    return decode_leniently(reply, text_generation_from_json)
+
+
+# --------------------------------------------------------------------------- the total readers
 
 _TOKEN: Spec = (("id", integer), ("text", text), ("logprob", number), ("special", flag))
 
@@ -163,17 +200,3 @@ def text_generation_from_json(obj: Any) -> TextGeneration | Bad:
     if isinstance(details, Bad):
         return details
     return TextGeneration(generated_text=generated, details=details)
-
-
-def decode_text_generation(reply: RawReply) -> Result[TextGeneration, HfError]:
-    """Decode a 2xx TGI reply. Total: any body gives Success or a specific Failure."""
-    try:
-        obj = loads(reply.body)
-    except JSONDecodeError:
-        return Failure(malformed(reply, "the body is not valid JSON"))
-    if type(obj) is dict and "error" in obj:
-        return Failure(error_from_event(obj, reply.request_id))
-    parsed = text_generation_from_json(obj)
-    if isinstance(parsed, Bad):
-        return Failure(malformed(reply, parsed.message))
-    return Success(parsed)

@@ -64,7 +64,8 @@ def _tool_call(index: bool = False) -> SearchStrategy[dict[str, Json]]:
     }
     if index:
         fields["index"] = _ints(0, 3)
-    return st.fixed_dictionaries(fields)
+        return st.fixed_dictionaries(fields)
+    return st.fixed_dictionaries(fields, optional={"index": _ints(0, 3)})  # vLLM adds one
 
 
 def _logprobs() -> SearchStrategy[dict[str, Json]]:
@@ -77,13 +78,26 @@ def _logprobs() -> SearchStrategy[dict[str, Json]]:
     return _obj({"content": _maybe(st.lists(item, max_size=3))})
 
 
+def _part() -> SearchStrategy[dict[str, Json]]:
+    text = _obj({"type": st.just("text"), "text": _words()})
+    other = st.just({"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw=="}})
+    return text | other
+
+
 def _message() -> SearchStrategy[dict[str, Json]]:
-    content = _maybe(_words()) | st.lists(_obj({"type": st.just("text"), "text": _words()}))
+    """An assistant message, with what providers add: ``reasoning_content`` (DeepSeek, vLLM)
+    or ``reasoning`` (groq, OpenRouter), ``"tool_calls": null`` or ``[]``, content as an array
+    of parts, OpenAI's ``refusal``/``annotations``/``audio``/``function_call`` beside it."""
+    content = _maybe(_words()) | st.lists(_part(), max_size=2)
     return _obj(
         {"role": st.just("assistant"), "content": content},
         tool_calls=_maybe(st.lists(_tool_call(), max_size=2)),
-        reasoning_content=_words(),
+        reasoning_content=_maybe(_words()),
+        reasoning=_maybe(_words()),
         refusal=st.none(),
+        annotations=st.just([]),
+        audio=st.none(),
+        function_call=st.none(),
     )
 
 
@@ -171,6 +185,7 @@ def _tgi_details() -> SearchStrategy[dict[str, Json]]:
             "tokens": st.lists(_tgi_token(), max_size=3),
         },
         best_of_sequences=st.lists(best, max_size=2),
+        top_tokens=st.lists(st.lists(_tgi_token(), max_size=2), max_size=2),
     )
 
 

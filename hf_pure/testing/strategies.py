@@ -19,8 +19,9 @@ Shapes (``KINDS``): ``chat`` (a chat completion), ``chat_chunk`` (the data of on
 event), ``tgi`` (a text generation reply with details), ``tgi_event`` (one TGI stream event),
 ``error`` (an error body), and one per hf-inference task of the WIRE.md table
 (``TASK_KINDS``). :func:`valid` gives the shape as documented, :func:`mutated` replaces,
-removes or adds fields, :func:`wire_json` mixes both, :func:`wire_bodies` and
-:func:`sse_streams` give them as bytes.
+removes or adds fields, :func:`wire_json` mixes both, :func:`edges` moves fields to the edges of
+their own type (or null, or away), :func:`wire_bodies` and :func:`sse_streams` give them as
+bytes.
 """
 
 from __future__ import annotations
@@ -203,6 +204,62 @@ def _mutate(draw: Any, base: SearchStrategy[Json], changes: int) -> Json:
     return value
 
 
+_INTS: Final = tuple(n for n in ODD_NUMBERS if type(n) is int)
+_FLOATS: Final = (*(n for n in ODD_NUMBERS if type(n) is float), 0, -3)
+
+
+def _edge_of(draw: Any, value: Json) -> Json:
+    """A value of the same JSON type as ``value`` at an edge (empty or odd text, a number at a
+    64-bit or float limit, an empty array or object), or, less often, null."""
+    if draw(st.integers(0, 7)) == 7:
+        return None
+    if type(value) is str:  # "" is where `x or default` and `x if x is not None` differ
+        return draw(st.just("") | st.sampled_from(ODD_STRINGS))
+    if type(value) is bool:
+        return not value
+    if type(value) is int:
+        return draw(st.sampled_from(_INTS))
+    if type(value) is float:
+        return draw(st.sampled_from(_FLOATS))
+    if type(value) is list:
+        return []
+    if type(value) is dict:
+        return {}
+    return value
+
+
+def _edged(draw: Any, value: Json) -> Json:
+    """``value`` with each field and item, independently, kept (mostly), moved to an edge of
+    its type, or (a field) removed."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            roll = draw(st.integers(0, 7))  # 0, where hypothesis shrinks to: kept as it is
+            if roll == 7:
+                continue  # removed
+            out[key] = _edge_of(draw, item) if roll >= 5 else _edged(draw, item)
+        return out
+    if isinstance(value, list):
+        return [
+            _edge_of(draw, item) if draw(st.integers(0, 7)) == 7 else _edged(draw, item)
+            for item in value
+        ]
+    return value
+
+
+@st.composite
+def _edge(draw: Any, base: SearchStrategy[Json]) -> Json:
+    return _edged(draw, draw(base))
+
+
+def edges(kind: str) -> SearchStrategy[Json]:
+    """The shape ``kind`` as documented, with some fields moved to an edge of their own type
+    (empty or odd text, 0 and the 64-bit limits, empty arrays and objects), set to null or
+    removed: replies that mostly stay readable, for checking that two ways of reading a reply
+    agree (a typed fast path and a lenient one) where a random change would break both."""
+    return _edge(valid(kind))
+
+
 def _get(value: Json, path: tuple[Any, ...]) -> Json:
     for key in path:
         value = value[key]
@@ -247,6 +304,7 @@ __all__ = [
     "TASK_KINDS",
     "chat_chunks",
     "chat_completions",
+    "edges",
     "encode",
     "error_bodies",
     "json_values",
