@@ -5,7 +5,10 @@ body straight into it (``typed_decoder``, in C); a body it refuses (a provider's
 alternate shape, wrong data) is parsed to plain JSON and read by the task's total reader
 (:mod:`hf_pure.tasks._read`), which builds the same Struct or says which field was wrong.
 A 2xx body that is an ``{"error": ...}`` object is the error it reports, never a value with
-every field at its default: such bodies skip the strict path.
+every field at its default: such bodies skip the strict path. The fallback is
+:func:`hf_pure.tasks._reply.decode_leniently`, the one lenient decode of every task (chat and
+text generation write their strict path out, as their hot path, in :mod:`~hf_pure.tasks._reply`'s
+``decode_strictly`` shape); the bounded ``Int`` and ``Float`` for reply Structs are there too.
 
     _STRICT = lazy_decoder(list[Summary])
     def decode_summary(reply):
@@ -18,13 +21,13 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any, Generic, TypeVar
 
-from returns.result import Failure, Result, Success
+from returns.result import Result, Success
 
-from hf_pure.core.codec import JSONDecodeError, loads, typed_decoder
+from hf_pure.core.codec import typed_decoder
 from hf_pure.core.errors import HfError
-from hf_pure.core.failures import error_from_event, malformed
 from hf_pure.core.http import RawReply
 from hf_pure.tasks._read import Bad
+from hf_pure.tasks._reply import decode_leniently
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -81,13 +84,4 @@ def decode_json(
             shaped = finish(got) if finish is not None else got
             if not isinstance(shaped, Bad):
                 return Success(shaped)
-    try:
-        obj = loads(body)
-    except JSONDecodeError:
-        return Failure(malformed(reply, "the body is not valid JSON"))
-    if type(obj) is dict and "error" in obj:
-        return Failure(error_from_event(obj, reply.request_id))
-    parsed = lenient(obj)
-    if isinstance(parsed, Bad):
-        return Failure(malformed(reply, parsed.message))
-    return Success(parsed)
+    return decode_leniently(reply, lenient)
