@@ -10,6 +10,14 @@ open, and whose ``raise_for_status`` it overrides). Every aiohttp, timeout and c
 failure becomes an :class:`HfError` (:mod:`hf_pure.shell.transport`); streams are
 :class:`hf_pure.shell.stream.Stream`. Cancellation is not an error: it propagates, after the
 connection is released.
+
+The total timeout of a whole call (and of ``run`` on a streaming request) is kept by one
+:class:`~hf_pure.shell.watchdog.Watchdog` per runner, not by aiohttp's per-request
+``ClientTimeout(total=...)``; aiohttp keeps the connect bound, and the per-read bound of
+streams. Inside, an exchange answers the reply or the error itself; the one ``Result`` of a
+call is made at the edge (``send``, ``run``, ``run_measured``). Closing the runner ends the
+calls still under way as ``ConnectionFailed`` (the runner was closed), and fails later ones
+the same way.
 """
 
 from __future__ import annotations
@@ -25,12 +33,21 @@ import attrs
 from returns.result import Failure, Result, Success
 
 from hf_pure.core.config import ClientConfig
-from hf_pure.core.errors import ConnectionFailed, HfError, MissingToken, Timeout, Unauthorized
-from hf_pure.core.http import HttpCall, RawReply
-from hf_pure.core.request import Request, StreamingRequest, decode_reply
+from hf_pure.core.errors import (
+    ConnectionFailed,
+    HfError,
+    MissingToken,
+    StreamInterrupted,
+    Timeout,
+    Unauthorized,
+)
+from hf_pure.core.failures import error_from_reply
+from hf_pure.core.http import HttpCall, RawReply, reply_from_wire
+from hf_pure.core.request import Request, StreamingRequest
 from hf_pure.core.secret import Secret
-from hf_pure.shell.stream import Stream
+from hf_pure.shell.stream import CLOSED_BEFORE_END, Stream
 from hf_pure.shell.transport import RUNNER_CLOSED, scrub, transport_error
+from hf_pure.shell.watchdog import Cause, Watchdog
 
 __all__ = ["UNSET", "Runner", "Stream", "open_runner"]
 
@@ -75,14 +92,16 @@ class Runner:
                 **plain,
                 "Content-Type": "application/json",
             }
-        # No sock_read on whole requests: ``total`` bounds them, and a read timer would be
-        # re-armed on every packet. Streams have no total, only the idle-read bound.
-        self._timeout = aiohttp.ClientTimeout(
-            total=config.total_timeout, sock_connect=config.connect_timeout
-        )
+        # Whole requests: aiohttp bounds the connect only; the watchdog bounds the total (a
+        # timer per request and a timer context per read is what aiohttp's total costs), and
+        # no sock_read, whose timer would be re-armed on every packet. Streams have no total,
+        # only the idle-read bound.
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=config.connect_timeout)
         self._stream_timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=config.connect_timeout, sock_read=config.read_timeout
         )
+        self._total = config.total_timeout
+        self._watchdog = Watchdog()
 
     @property
     def config(self) -> ClientConfig:
@@ -102,13 +121,16 @@ class Runner:
         return {**plain, "Content-Type": call.content_type} if call.content_type else plain
 
     def _timeout_for(self, call: HttpCall) -> aiohttp.ClientTimeout:
+        """aiohttp's bounds for ``call``: the connect, and for a stream each wait for data
+        (the call's own timeout, else ``read_timeout``). A whole call's total is the
+        watchdog's (:meth:`_exchange`)."""
+        if not call.stream:
+            return self._timeout
         if call.timeout is None:
-            return self._stream_timeout if call.stream else self._timeout
-        if call.stream:  # for a stream, the call's timeout bounds each wait for data
-            return aiohttp.ClientTimeout(
-                total=None, sock_connect=self._config.connect_timeout, sock_read=call.timeout
-            )
-        return aiohttp.ClientTimeout(total=call.timeout, sock_connect=self._config.connect_timeout)
+            return self._stream_timeout
+        return aiohttp.ClientTimeout(
+            total=None, sock_connect=self._config.connect_timeout, sock_read=call.timeout
+        )
 
     def _fail(self, error: HfError) -> HfError:
         """Scrub the token from an error and add the 'no token found' hint to a 401."""
@@ -119,14 +141,32 @@ class Runner:
             return attrs.evolve(error, detail=f"{error.detail}; {hint}" if error.detail else hint)
         return error
 
+    def _close(self) -> None:
+        """End the calls under way (as ``ConnectionFailed``: the runner was closed) and fail
+        later ones the same way; leave no timer behind. ``open_runner`` calls it on exit."""
+        self._watchdog.close()
+
     # -- the two verbs -----------------------------------------------------------------------
 
     async def send(
         self, call: HttpCall, *, base_url: str | None = None
     ) -> Result[RawReply, HfError]:
         """Perform one HTTP exchange and return the whole reply, whatever its status."""
+        reply = await self._exchange(call, base_url)
+        if isinstance(reply, RawReply):
+            return Success(reply)
+        return Failure(reply)
+
+    async def _exchange(self, call: HttpCall, base_url: str | None) -> RawReply | HfError:
+        """:meth:`send` without the Result: the reply, or the error that stopped the call.
+        A whole call is bounded by the watchdog (its own ``timeout``, else ``total_timeout``);
+        a streaming call sent whole only by aiohttp's connect and per-read bounds."""
         if self._token_problem is not None:
-            return Failure(self._token_problem)
+            return self._token_problem
+        timeout = self._total if call.timeout is None else call.timeout
+        watch = self._watchdog.watch(None if call.stream else timeout)
+        if watch is None:
+            return ConnectionFailed(RUNNER_CLOSED)
         url = call.url(base_url or self._config.base_url(call.base))
         try:
             async with self._session.request(
@@ -138,13 +178,20 @@ class Runner:
                 raise_for_status=False,  # a borrowed session's own setting would hide statuses
             ) as resp:
                 body = await resp.read()
-                return Success(RawReply(resp.status, resp.headers, body, time.time()))
+                return reply_from_wire(resp.status, resp.headers, body, time.time())
+        except asyncio.CancelledError:
+            cause = watch.stop()
+            if cause is None:  # the caller's own cancellation: theirs, connection released
+                raise
+            return Timeout("total", timeout) if cause is Cause.DEADLINE else _closed()
         except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
-            return Failure(self._fail(transport_error(exc, self._config, call.timeout)))
+            return self._fail(transport_error(exc, self._config, call.timeout))
         except RuntimeError:
             if not self._session.closed:
                 raise
-            return Failure(ConnectionFailed(RUNNER_CLOSED))
+            return _closed()
+        finally:
+            watch.stop()
 
     async def run(self, request: Request[T], *, base_url: str | None = None) -> Result[T, HfError]:
         """Check, send and decode one request. Never raises for input, network or server.
@@ -168,15 +215,18 @@ class Runner:
         if getattr(request, "stream", False):
             return await self._collect(cast("StreamingRequest[T, Any]", request), base_url)
         call = request.to_call()
-        sent = await self.send(call, base_url=base_url)
-        if isinstance(sent, Failure):
-            return Failure(sent.failure()), 0, 0
-        reply = sent.unwrap()
-        size = len(call.body) if call.body is not None else 0
-        decoded = decode_reply(request, reply)
-        if isinstance(decoded, Failure):
-            return Failure(self._fail(decoded.failure())), size, len(reply.body)
-        return decoded, size, len(reply.body)
+        reply = await self._exchange(call, base_url)
+        if not isinstance(reply, RawReply):
+            return Failure(reply), 0, 0
+        body = call.body
+        sent = len(body) if body is not None else 0
+        received = len(reply.body)
+        if 200 <= reply.status < 300:
+            decoded = request.decode(reply)  # the one Result of the call
+            if isinstance(decoded, Failure):
+                return Failure(self._fail(decoded.failure())), sent, received
+            return decoded, sent, received
+        return Failure(self._fail(error_from_reply(reply))), sent, received
 
     def stream(
         self, request: StreamingRequest[T, C], *, base_url: str | None = None
@@ -189,14 +239,38 @@ class Runner:
     ) -> tuple[Result[T, HfError], int, int]:
         """``run_measured`` of a streaming request: the assembled answer within
         ``total_timeout``, and the bytes the stream sent and read."""
+        total = self._total
+        watch = self._watchdog.watch(total)
+        if watch is None:  # as a stream of a closed runner ends, having sent nothing
+            return Failure(StreamInterrupted("", 0, CLOSED_BEFORE_END)), 0, 0
         stream = self.stream(request, base_url=base_url)
-        total = self._config.total_timeout
         try:
-            async with asyncio.timeout(total):
-                result = await stream.collect()
-        except TimeoutError:  # the stream released its connection when it was cancelled
-            result = Failure(self._fail(Timeout("total", total, stream._request_id)))
+            result = await stream.collect()
+        except asyncio.CancelledError:  # the stream released its connection
+            cause = watch.stop()
+            if cause is None:  # the caller's own cancellation
+                raise
+            if cause is Cause.DEADLINE:
+                result = Failure(self._fail(Timeout("total", total, stream._request_id)))
+            else:
+                result = _closed_stream(stream.result)
+        finally:
+            watch.stop()
         return result, stream.bytes_sent, stream.bytes_received
+
+
+def _closed() -> ConnectionFailed:
+    return ConnectionFailed(RUNNER_CLOSED)
+
+
+def _closed_stream(ended: Result[Any, HfError]) -> Result[Any, HfError]:
+    """The outcome of a streamed ``run`` ended by its runner closing: a cut stream keeps what
+    arrived and says why, as a stream read after its runner closed does; a stream that had
+    already ended (its answer, or its own error) keeps that."""
+    error = ended.failure() if isinstance(ended, Failure) else None
+    if isinstance(error, StreamInterrupted):
+        return Failure(attrs.evolve(error, reason=CLOSED_BEFORE_END))
+    return ended
 
 
 @asynccontextmanager
@@ -248,8 +322,10 @@ async def open_runner(
             connector=aiohttp.TCPConnector(limit=config.max_connections),
             raise_for_status=False,
         )
+    runner = Runner(config, session, token_problem=problem, token_hint=hint)
     try:
-        yield Runner(config, session, token_problem=problem, token_hint=hint)
+        yield runner
     finally:
+        runner._close()
         if owned:
             await session.close()
