@@ -7,6 +7,7 @@ from types import MappingProxyType
 
 from ._answers import Answer, JsonAnswer, error
 from ._chat import chat_answer, resolve_chat_model
+from ._embed import EMBED_TASKS, embed_answer
 from ._hub import HubIndex
 from ._tgi import tgi_answer
 
@@ -184,4 +185,6 @@ class Routes:
             return error(400, f"Model {target.repo} is not served by provider hf-inference")
         if target.provider == "text-generation" and found.pipeline_tag == "text-generation":
             return tgi_answer(body, reply_tokens=reply_tokens, allow_stream=stream)
+        if target.provider in EMBED_TASKS:
+            return embed_answer(target.provider, found.id, found.tags, found.pipeline_tag, body)
         return error(400, "Task not supported by the emulator")
