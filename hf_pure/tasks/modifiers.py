@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, cast
 
 import attrs
 
@@ -35,6 +35,23 @@ if TYPE_CHECKING:  # only for types: chat users don't pay for loading text gener
     from hf_pure.tasks.text_generation import TextGenerationRequest
 
 R = TypeVar("R", "ChatRequest", "TextGenerationRequest")
+
+
+class _Settable(Protocol):
+    """Any request with options (chat, text generation, every hf-inference task)."""
+
+    def with_option(self, name: str, value: Any) -> Self: ...
+
+
+class _Marked(Protocol):
+    """Any request the reliable runner may cache."""
+
+    @property
+    def cacheable(self) -> bool: ...
+
+
+S = TypeVar("S", bound=_Settable)
+K = TypeVar("K", bound=_Marked)
 ChatModifier = Callable[[ChatRequest], ChatRequest]
 TgiModifier = Callable[["TextGenerationRequest"], "TextGenerationRequest"]
 
@@ -45,15 +62,15 @@ TgiModifier = Callable[["TextGenerationRequest"], "TextGenerationRequest"]
 _TASKS: Mapping[str, str] = MappingProxyType({"chat": "chat", "text-generation": "text generation"})
 
 
-def option(name: str, value: Any) -> Callable[[R], R]:
-    """Set any option (or TGI parameter) by its wire name; None removes it."""
+def option(name: str, value: Any) -> Callable[[S], S]:
+    """Set any option (a TGI or task parameter) by its wire name; None removes it."""
     if not isinstance(name, str):
         raise TypeError(f"option(): name must be the option's wire name (a str), got {name!r}")
     return _option(name, value)
 
 
-def _option(name: str, value: Any) -> Callable[[R], R]:
-    def apply(request: R) -> R:
+def _option(name: str, value: Any) -> Callable[[S], S]:
+    def apply(request: S) -> S:
         return request.with_option(name, value)
 
     return apply
@@ -139,13 +156,15 @@ def streaming(enabled: bool = True) -> Callable[[R], R]:
     return apply
 
 
-def cacheable(enabled: bool = True) -> Callable[[R], R]:
+def cacheable(enabled: bool = True) -> Callable[[K], K]:
     """Allow the reliability cache to keep this request's answer (e.g. chat at seed and
-    temperature 0, where the caller knows answers repeat)."""
+    temperature 0, where the caller knows answers repeat; deterministic hf-inference tasks
+    such as embeddings are cacheable from the start, ``cacheable(False)`` unmarks them)."""
     enabled = _switch("cacheable", enabled)
 
-    def apply(request: R) -> R:
-        return attrs.evolve(request, cacheable=enabled)
+    def apply(request: K) -> K:
+        changed: K = attrs.evolve(cast("Any", request), cacheable=enabled)  # every request is attrs
+        return changed
 
     return apply
 
