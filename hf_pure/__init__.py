@@ -130,6 +130,21 @@ if TYPE_CHECKING:
         HealthMonitor as HealthMonitor,
     )
     from hf_pure.emulated import emulated_runner as emulated_runner, runner_for as runner_for
+    from hf_pure.tasks._vectors import Vector as Vector
+    from hf_pure.tasks.embeddings import (
+        Embeddings as Embeddings, feature_extraction as feature_extraction,
+        TokenEmbeddings as TokenEmbeddings,
+    )
+    from hf_pure.tasks.sentence_similarity import sentence_similarity as sentence_similarity
+    from hf_pure.tasks.similarity import (
+        cosine as cosine, dot as dot, euclidean as euclidean, nearest as nearest,
+        Neighbor as Neighbor, normalized as normalized, pairwise as pairwise,
+        vector_index as vector_index, VectorIndex as VectorIndex,
+    )
+    from hf_pure.tasks.batching import (
+        BatchFailed as BatchFailed, FailedPart as FailedPart, plan_batches as plan_batches,
+    )
+    from hf_pure.shell.batch import embed_all as embed_all
     from toolz import pipe as pipe
 
     json_dumps = _dumps  # renamed on the way out (an alias is no re-export for mypy)
@@ -308,6 +323,24 @@ _EXPORTS: Final = MappingProxyType(
         "HealthMonitor": "hf_pure.shell.health_loop",
         "emulated_runner": "hf_pure.emulated",
         "runner_for": "hf_pure.emulated",
+        "Vector": "hf_pure.tasks._vectors",
+        "Embeddings": "hf_pure.tasks.embeddings",
+        "feature_extraction": "hf_pure.tasks.embeddings",
+        "TokenEmbeddings": "hf_pure.tasks.embeddings",
+        "sentence_similarity": "hf_pure.tasks.sentence_similarity",
+        "cosine": "hf_pure.tasks.similarity",
+        "dot": "hf_pure.tasks.similarity",
+        "euclidean": "hf_pure.tasks.similarity",
+        "nearest": "hf_pure.tasks.similarity",
+        "Neighbor": "hf_pure.tasks.similarity",
+        "normalized": "hf_pure.tasks.similarity",
+        "pairwise": "hf_pure.tasks.similarity",
+        "vector_index": "hf_pure.tasks.similarity",
+        "VectorIndex": "hf_pure.tasks.similarity",
+        "BatchFailed": "hf_pure.tasks.batching",
+        "FailedPart": "hf_pure.tasks.batching",
+        "plan_batches": "hf_pure.tasks.batching",
+        "embed_all": "hf_pure.shell.batch",
         "pipe": "toolz",
     }
 )
