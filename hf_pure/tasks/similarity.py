@@ -16,7 +16,9 @@ the input). A wrong Python type for an argument that steers the computation (``k
 Plain Python by default. With numpy installed (``pip install 'hf_pure[numpy]'``) the matrix
 and nearest-neighbour paths use it (``backend="auto"``; ``"python"`` or ``"numpy"`` choose);
 numpy is imported only then, never by ``import hf_pure``. Both compute in float64 and agree
-within 1e-6 (tests/test_similarity.py, a property test), with ties ordered by index. Scores:
+within 1e-6 (tests/test_similarity.py, a property test; for numbers whose squares neither
+underflow nor overflow, |x| in 1e-100..1e100: beyond, numpy's norm of ``[1e-287]`` is 0.0
+where the plain path's is not), with ties ordered by index. Scores:
 cosine similarity in [-1, 1] and dot product (higher is nearer), euclidean distance (lower is
 nearer); :func:`nearest` gives the best first.
 """
@@ -352,12 +354,24 @@ def nearest(
     chosen = _choose(backend, metric or "cosine")
     if isinstance(chosen, InvalidInput):
         return Failure(chosen)
+    problem = _query_problem(query, metric or "cosine")  # the query first, on either path
+    if problem is not None:
+        return Failure(problem)
     if chosen == "numpy":
         from hf_pure.tasks._similarity_np import np_nearest
 
         return np_nearest(query, corpus, k, metric or "cosine")
     index = vector_index(corpus, metric=metric or "cosine", backend="python")
     return index.bind(lambda built: _search(query, built, k))
+
+
+def _query_problem(query: Vectorish, metric: str) -> InvalidInput | None:
+    q = floats(query, "query")
+    if isinstance(q, InvalidInput):
+        return q
+    if metric == "cosine" and _norm(q) == 0.0:
+        return InvalidInput("query", _ZERO)
+    return None
 
 
 def _search(
