@@ -11,7 +11,10 @@
   target <= 1.5x.
 
 Run: ``python benchmarks/embeddings.py`` (``--quick`` for a smaller, noisier run). Each batch
-client runs alone in a fresh process, in rotating order, so they don't tax one another.
+client runs alone in a fresh process, in rotating order, so they don't tax one another; the
+in-process timings are taken in turns. numpy's BLAS runs on one thread (set here unless the
+environment says otherwise): with two threads on a shared two-core machine the same product
+took anywhere from 2 to 10 ms, which measured the scheduler, not the code around it.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ import tracemalloc
 from array import array
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
+
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")  # before numpy is imported (see the docstring)
 
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 TOKEN = "hf_bench_token"
@@ -218,13 +224,13 @@ def topk(queries: int, repeats: int) -> dict[str, float] | None:
         return part[np.argsort(-scores[part])].tolist()  # type: ignore[no-any-return]
 
     unit = matrix / np.linalg.norm(matrix, axis=1)[:, None]
+    index = hf.vector_index(matrix).unwrap()
 
-    def baseline_prepared(q: Any) -> list[int]:
+    def baseline_prepared(unit: Any, q: Any) -> list[int]:
         scores = unit @ (q / np.linalg.norm(q))
         part = np.argpartition(-scores, k)[:k]
         return part[np.argsort(-scores[part])].tolist()  # type: ignore[no-any-return]
 
-    index = hf.vector_index(matrix).unwrap()
     for q in qs[:3]:  # same answers, or the timing means nothing
         want = baseline(matrix, q)
         assert [h.index for h in hf.nearest(q, matrix, k).unwrap()] == want
@@ -233,7 +239,10 @@ def topk(queries: int, repeats: int) -> dict[str, float] | None:
     calls: dict[str, Callable[[Any], Any]] = {
         "baseline one-shot": lambda q: baseline(matrix, q),
         "hf_pure one-shot": lambda q: hf.nearest(q, matrix, k),
-        "baseline prepared": baseline_prepared,
+        # the same normalized matrix the index holds, so both read the same memory (a copy of
+        # it elsewhere in memory was up to 1.2x faster or slower by its placement alone)
+        "baseline prepared": lambda q: baseline_prepared(index.rows, q),
+        "baseline prepared, own array": lambda q: baseline_prepared(unit, q),
         "hf_pure index": lambda q: hf.nearest(q, index, k),
         "baseline float32 one-shot": lambda q: baseline(matrix32, q.astype(np.float32)),
         "hf_pure one-shot float32 input": lambda q: hf.nearest(q, matrix32, k),
@@ -299,7 +308,11 @@ def main() -> None:
     port = free_port()
     server = start_emulator(port)
     url = f"http://127.0.0.1:{port}"
-    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cpus")
+    blas = os.environ["OPENBLAS_NUM_THREADS"]
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cpus, "
+        f"BLAS threads {blas}"
+    )
     try:
         print(
             f"batch: {TEXTS} texts in batches of {BATCH}, {CONCURRENCY} in flight, "
@@ -342,6 +355,7 @@ def report(
             ("baseline one-shot", "baseline one-shot"),
             ("hf_pure one-shot", "baseline one-shot"),
             ("baseline prepared", "baseline prepared"),
+            ("baseline prepared, own array", "baseline prepared"),
             ("hf_pure index", "baseline prepared"),
             ("baseline float32 one-shot", "baseline float32 one-shot"),
             ("hf_pure one-shot float32 input", "baseline float32 one-shot"),

@@ -28,7 +28,7 @@ from hf_pure.core.request import Request
 from hf_pure.shell.reliable import ReliableRunner
 from hf_pure.shell.runner import Runner
 from hf_pure.tasks.batching import BatchFailed, BatchPart, FailedPart, join_parts, plan_batches
-from hf_pure.tasks.embeddings import EmbeddingReply, embedding_shape, join_embeddings
+from hf_pure.tasks.embeddings_reply import EmbeddingReply, embedding_shape, join_embeddings
 from hf_pure.tasks.inference import TaskRequest
 
 T = TypeVar("T")

@@ -14,16 +14,9 @@ from typing import Any
 from returns.result import Failure, Result, Success
 
 from hf_pure.core.errors import InvalidInput
+from hf_pure.tasks._similarity_read import NOT_FINITE, ZERO, floats, rows_of
 from hf_pure.tasks._vectors import Vector
-from hf_pure.tasks.similarity import (
-    _NOT_FINITE,
-    _ZERO,
-    Neighbor,
-    VectorIndex,
-    floats,
-    numpy_module,
-    rows_of,
-)
+from hf_pure.tasks.similarity import Neighbor, VectorIndex, numpy_module
 
 np: Any = numpy_module()
 
@@ -66,13 +59,13 @@ def _norms(matrix: Any, field: str) -> Any:
     norms = np.linalg.norm(matrix, axis=1)
     zero = np.flatnonzero(norms == 0.0)
     if zero.size:
-        return InvalidInput(f"{field}[{int(zero[0])}]", _ZERO)
+        return InvalidInput(f"{field}[{int(zero[0])}]", ZERO)
     return norms
 
 
 def _first_bad(scores: Any, field: str) -> InvalidInput | None:
     bad = np.flatnonzero(~np.isfinite(scores))
-    return InvalidInput(f"{field}[{int(bad[0])}]", _NOT_FINITE) if bad.size else None
+    return InvalidInput(f"{field}[{int(bad[0])}]", NOT_FINITE) if bad.size else None
 
 
 def _scores(metric: str, matrix: Any, query: Any, norms: Any) -> Any:
@@ -127,7 +120,7 @@ def _search(
     if metric == "cosine":
         qn = float(np.linalg.norm(q))
         if qn == 0.0:
-            return Failure(InvalidInput("query", _ZERO))
+            return Failure(InvalidInput("query", ZERO))
         q = q / qn
         if cosine_norms:
             norms = _norms(matrix, "corpus")
@@ -190,7 +183,7 @@ def np_pairwise(rows: Any, cols: Any, metric: str) -> Result[tuple[Vector, ...],
             np.clip(matrix, -1.0, 1.0, out=matrix)
     bad = np.flatnonzero(~np.isfinite(matrix).all(axis=1))
     if bad.size:
-        return Failure(InvalidInput(f"rows[{int(bad[0])}]", _NOT_FINITE))
+        return Failure(InvalidInput(f"rows[{int(bad[0])}]", NOT_FINITE))
     whole = memoryview(np.ascontiguousarray(matrix).tobytes()).cast("d")
     width = matrix.shape[1]
     return Success(tuple(whole[i : i + width] for i in range(0, len(whole), width)))

@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cache
-from numbers import Real
-from operator import mul
 from typing import Any, Final, Literal, TypeAlias
 
 import attrs
@@ -39,6 +37,19 @@ from returns.result import Failure, Result, Success
 
 from hf_pure.core.errors import InvalidInput
 from hf_pure.core.value import Value
+from hf_pure.tasks._similarity_read import (
+    NOT_FINITE,
+    ZERO,
+    clamp,
+    dot_of,
+    finite,
+    floats,
+    plain_scores,
+    read_pair,
+    rows_of,
+    unit_rows,
+    vector_norm,
+)
 from hf_pure.tasks._vectors import Vector, pack_one, pack_rows
 
 Metric: TypeAlias = Literal["cosine", "dot", "euclidean"]
@@ -46,8 +57,6 @@ Backend: TypeAlias = Literal["auto", "python", "numpy"]
 METRICS: Final = ("cosine", "dot", "euclidean")
 BACKENDS: Final = ("auto", "python", "numpy")
 Vectorish: TypeAlias = Sequence[float] | Vector | Any  # numpy arrays included
-
-_ZERO: Final = "is a zero vector: it has no direction, so its cosine similarity is undefined"
 
 
 class Neighbor(msgspec.Struct, frozen=True, gc=False):
@@ -67,95 +76,37 @@ def numpy_module() -> Any:
     return numpy
 
 
-# ----------------------------------------------------------------------------- reading input
-
-
-def floats(value: Any, field: str) -> list[float] | InvalidInput:
-    """``value`` as a non-empty list of Python numbers, or why it isn't a vector."""
-    if isinstance(value, str | bytes | bytearray | Mapping) or not hasattr(value, "__len__"):
-        return InvalidInput(field, f"must be a vector (a sequence of numbers), got {_kind(value)}")
-    tolist = getattr(value, "tolist", None)
-    listed = tolist() if tolist is not None and type(value) is not list else value
-    if type(listed) is not list:
-        listed = list(listed)
-    if not listed:
-        return InvalidInput(field, "is an empty vector")
-    if not all(type(x) is float for x in listed):
-        for i, x in enumerate(listed):
-            if type(x) is bool or not isinstance(x, Real):
-                return InvalidInput(f"{field}[{i}]", f"must be a number, got {_kind(x)}")
-        listed = [float(x) for x in listed]
-    return listed
-
-
-def _kind(value: Any) -> str:
-    return type(value).__name__
-
-
-def _pair(a: Any, b: Any) -> tuple[list[float], list[float]] | InvalidInput:
-    left = floats(a, "a")
-    if isinstance(left, InvalidInput):
-        return left
-    right = floats(b, "b")
-    if isinstance(right, InvalidInput):
-        return right
-    if len(left) != len(right):
-        return InvalidInput("b", f"has {len(right)} dimensions, a has {len(left)}")
-    return left, right
-
-
-def _finite(score: float, field: str) -> Result[float, InvalidInput]:
-    if math.isfinite(score):
-        return Success(score)
-    return Failure(InvalidInput(field, _NOT_FINITE))
-
-
-_NOT_FINITE: Final = "gives a result that is not finite (infinity, NaN or numbers too large)"
-
-
-def _dot(a: Sequence[float], b: Sequence[float]) -> float:
-    return float(sum(map(mul, a, b)))
-
-
-def _norm(a: Sequence[float]) -> float:
-    return math.hypot(*a)
-
-
-def _clamp(x: float) -> float:
-    return 1.0 if x > 1.0 else -1.0 if x < -1.0 else x
-
-
 # ----------------------------------------------------------------------------- pairs
 
 
 def dot(a: Vectorish, b: Vectorish) -> Result[float, InvalidInput]:
     """The dot product of two vectors of the same length."""
-    pair = _pair(a, b)
+    pair = read_pair(a, b)
     if isinstance(pair, InvalidInput):
         return Failure(pair)
-    return _finite(_dot(*pair), "a")
+    return finite(dot_of(*pair), "a")
 
 
 def cosine(a: Vectorish, b: Vectorish) -> Result[float, InvalidInput]:
     """The cosine similarity of two non-zero vectors of the same length, in [-1, 1]."""
-    pair = _pair(a, b)
+    pair = read_pair(a, b)
     if isinstance(pair, InvalidInput):
         return Failure(pair)
     left, right = pair
-    na, nb = _norm(left), _norm(right)
+    na, nb = vector_norm(left), vector_norm(right)
     if na == 0.0:
-        return Failure(InvalidInput("a", _ZERO))
+        return Failure(InvalidInput("a", ZERO))
     if nb == 0.0:
-        return Failure(InvalidInput("b", _ZERO))
-    return _finite(_dot(left, right) / na / nb, "a").map(_clamp)
+        return Failure(InvalidInput("b", ZERO))
+    return finite(dot_of(left, right) / na / nb, "a").map(clamp)
 
 
 def euclidean(a: Vectorish, b: Vectorish) -> Result[float, InvalidInput]:
     """The euclidean distance between two vectors of the same length."""
-    pair = _pair(a, b)
+    pair = read_pair(a, b)
     if isinstance(pair, InvalidInput):
         return Failure(pair)
-    return _finite(math.dist(*pair), "a")
+    return finite(math.dist(*pair), "a")
 
 
 def normalized(vector: Vectorish) -> Result[Vector, InvalidInput]:
@@ -164,13 +115,13 @@ def normalized(vector: Vectorish) -> Result[Vector, InvalidInput]:
     values = floats(vector, "vector")
     if isinstance(values, InvalidInput):
         return Failure(values)
-    norm = _norm(values)
+    norm = vector_norm(values)
     if norm == 0.0:
-        return Failure(InvalidInput("vector", _ZERO))
+        return Failure(InvalidInput("vector", ZERO))
     if not math.isfinite(norm):
-        return Failure(InvalidInput("vector", _NOT_FINITE))
+        return Failure(InvalidInput("vector", NOT_FINITE))
     packed = pack_one([x / norm for x in values])
-    return Success(packed) if packed is not None else Failure(InvalidInput("vector", _NOT_FINITE))
+    return Success(packed) if packed is not None else Failure(InvalidInput("vector", NOT_FINITE))
 
 
 # ----------------------------------------------------------------------------- many vectors
@@ -193,44 +144,6 @@ def _choose(backend: object, metric: object) -> str | InvalidInput:
             return InvalidInput("backend", "numpy is not installed (pip install 'hf_pure[numpy]')")
         return "python"
     return "numpy"
-
-
-def rows_of(vectors: Any, field: str) -> list[list[float]] | InvalidInput:
-    """Every vector of ``vectors`` as floats, all of one length, or the first problem."""
-    if isinstance(vectors, str | bytes | Mapping) or not hasattr(vectors, "__len__"):
-        return InvalidInput(field, f"must be a sequence of vectors, got {_kind(vectors)}")
-    if len(vectors) == 0:
-        return InvalidInput(field, "holds no vectors")
-    rows: list[list[float]] = []
-    for i, vector in enumerate(vectors):
-        row = floats(vector, f"{field}[{i}]")
-        if isinstance(row, InvalidInput):
-            return row
-        if rows and len(row) != len(rows[0]):
-            return InvalidInput(
-                f"{field}[{i}]", f"has {len(row)} dimensions, {field}[0] has {len(rows[0])}"
-            )
-        rows.append(row)
-    return rows
-
-
-def _unit_rows(rows: list[list[float]], field: str) -> list[list[float]] | InvalidInput:
-    out = []
-    for i, row in enumerate(rows):
-        norm = _norm(row)
-        if norm == 0.0:
-            return InvalidInput(f"{field}[{i}]", _ZERO)
-        if not math.isfinite(norm):
-            return InvalidInput(f"{field}[{i}]", _NOT_FINITE)
-        out.append([x / norm for x in row])
-    return out
-
-
-def _plain_scores(metric: str, rows: Sequence[Sequence[float]], query: list[float]) -> list[float]:
-    """Scores of ``query`` against ``rows`` (for cosine both already unit length)."""
-    if metric == "euclidean":
-        return [math.dist(row, query) for row in rows]
-    return [_dot(row, query) for row in rows]
 
 
 def pairwise(
@@ -261,19 +174,19 @@ def pairwise(
             InvalidInput("cols", f"have {len(right[0])} dimensions, rows have {len(left[0])}")
         )
     if metric == "cosine":
-        unit_left = _unit_rows(left, "rows")
+        unit_left = unit_rows(left, "rows")
         if isinstance(unit_left, InvalidInput):
             return Failure(unit_left)
-        unit_right = unit_left if cols is None else _unit_rows(right, "cols")
+        unit_right = unit_left if cols is None else unit_rows(right, "cols")
         if isinstance(unit_right, InvalidInput):
             return Failure(unit_right)
         left, right = unit_left, unit_right
-    matrix = [_plain_scores(metric, right, row) for row in left]
+    matrix = [plain_scores(metric, right, row) for row in left]
     if metric == "cosine":
-        matrix = [[_clamp(x) for x in row] for row in matrix]
+        matrix = [[clamp(x) for x in row] for row in matrix]
     for i, row in enumerate(matrix):
         if not all(map(math.isfinite, row)):
-            return Failure(InvalidInput(f"rows[{i}]", _NOT_FINITE))
+            return Failure(InvalidInput(f"rows[{i}]", NOT_FINITE))
     packed = pack_rows(matrix, len(right), "d")
     return Success(packed if type(packed) is tuple else ())
 
@@ -314,7 +227,7 @@ def vector_index(
     if isinstance(rows, InvalidInput):
         return Failure(rows)
     if metric == "cosine":
-        rows = _unit_rows(rows, "corpus")
+        rows = unit_rows(rows, "corpus")
         if isinstance(rows, InvalidInput):
             return Failure(rows)
     dims = len(rows[0])
@@ -369,8 +282,8 @@ def _query_problem(query: Vectorish, metric: str) -> InvalidInput | None:
     q = floats(query, "query")
     if isinstance(q, InvalidInput):
         return q
-    if metric == "cosine" and _norm(q) == 0.0:
-        return InvalidInput("query", _ZERO)
+    if metric == "cosine" and vector_norm(q) == 0.0:
+        return InvalidInput("query", ZERO)
     return None
 
 
@@ -389,14 +302,14 @@ def _search(
             InvalidInput("query", f"has {len(q)} dimensions, the corpus has {index.dimensions}")
         )
     if index.metric == "cosine":
-        norm = _norm(q)
+        norm = vector_norm(q)
         if norm == 0.0:
-            return Failure(InvalidInput("query", _ZERO))
+            return Failure(InvalidInput("query", ZERO))
         q = [x / norm for x in q]
-    scores = _plain_scores(index.metric, index.rows, q)
+    scores = plain_scores(index.metric, index.rows, q)
     for i, score in enumerate(scores):
         if not math.isfinite(score):
-            return Failure(InvalidInput(f"corpus[{i}]", _NOT_FINITE))
+            return Failure(InvalidInput(f"corpus[{i}]", NOT_FINITE))
     return Success(best(scores, k, index.metric))
 
 
@@ -406,8 +319,8 @@ def best(scores: Sequence[float], k: int, metric: str) -> tuple[Neighbor, ...]:
         chosen = heapq.nsmallest(k, range(len(scores)), key=lambda i: (scores[i], i))
     else:
         chosen = heapq.nsmallest(k, range(len(scores)), key=lambda i: (-scores[i], i))
-    clamp = _clamp if metric == "cosine" else float
-    return tuple(Neighbor(index=i, score=clamp(scores[i])) for i in chosen)
+    fix = clamp if metric == "cosine" else float
+    return tuple(Neighbor(index=i, score=fix(scores[i])) for i in chosen)
 
 
 __all__ = [
