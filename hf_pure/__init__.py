@@ -179,6 +179,21 @@ if TYPE_CHECKING:
         HealthMonitor as HealthMonitor,
     )
     from hf_pure.emulated import emulated_runner as emulated_runner, runner_for as runner_for
+    from hf_pure.tasks._vectors import Vector as Vector
+    from hf_pure.tasks.embeddings import (
+        Embeddings as Embeddings, feature_extraction as feature_extraction,
+        TokenEmbeddings as TokenEmbeddings,
+    )
+    from hf_pure.tasks.sentence_similarity import sentence_similarity as sentence_similarity
+    from hf_pure.tasks.similarity import (
+        cosine as cosine, dot as dot, euclidean as euclidean, nearest as nearest,
+        Neighbor as Neighbor, normalized as normalized, pairwise as pairwise,
+        vector_index as vector_index, VectorIndex as VectorIndex,
+    )
+    from hf_pure.tasks.batching import (
+        BatchFailed as BatchFailed, FailedPart as FailedPart, plan_batches as plan_batches,
+    )
+    from hf_pure.shell.batch import embed_all as embed_all
     from toolz import pipe as pipe
 
     json_dumps = _dumps  # renamed on the way out (an alias is no re-export for mypy)

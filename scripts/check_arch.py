@@ -60,6 +60,7 @@ CACHE_ALLOWED: Final = frozenset(
         ("core/failures.py", "_ratelimit_re"),
         ("core/serial.py", "converter"),  # the one cattrs converter, configured once
         ("tasks/_decode.py", "_decoder"),  # a reply type's msgspec decoder, built on first use
+        ("tasks/similarity.py", "numpy_module"),  # the optional numpy, imported on first use
     }
 )
 BUILTIN_NAMES: Final = MappingProxyType({name: name for name in MUTABLE_CALLS | FREEZING_CALLS})

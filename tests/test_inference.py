@@ -158,3 +158,42 @@ def test_an_error_object_in_a_2xx_body_is_the_error_not_a_default_value() -> Non
     assert isinstance(error, hf.ErrorEvent) and "overloaded" in error.message
     not_json = decode_json(_reply(b"<html>"), _STRICT, _lenient).failure()
     assert isinstance(not_json, hf.MalformedResponse)
+
+
+def _pick(name: str, value: Any, limits: hf.Limits) -> hf.InvalidInput | None:
+    return None if value in ("a", "b") else hf.InvalidInput(name, "must be 'a' or 'b'")
+
+
+def _sized(request: TaskRequest[int], reply: RawReply) -> Result[int, HfError]:
+    return Success(len(request.inputs) + len(reply.body))
+
+
+def _unused(reply: RawReply) -> Result[int, HfError]:
+    return Success(-1)  # decode_for wins: this one must not be used
+
+
+LOCAL = TaskSpec(
+    task="feature-extraction",
+    decode=_unused,
+    checks=MappingProxyType({"pick": _pick}),
+    pipeline=True,
+    local=frozenset({"pick"}),
+    decode_for=_sized,
+)
+
+
+def test_local_options_are_checked_but_never_sent() -> None:
+    request = task_request(LOCAL, "m/x", ["a", "b", "c"], {"pick": "a", "other": 1})
+    assert json.loads(request.to_call().body or b"") == {
+        "inputs": ["a", "b", "c"],
+        "parameters": {"other": 1},
+    }
+    assert request.option("pick") == "a"
+    wrong = task_request(LOCAL, "m/x", "t", {"pick": "z"}).check(LIMITS)
+    assert wrong is not None and wrong.field == "pick"
+
+
+def test_decode_for_sees_the_request_and_cacheable_is_set_by_the_builder() -> None:
+    request = task_request(LOCAL, "m/x", ["a", "b", "c"], cacheable=True)
+    assert request.decode(_reply(b"12")) == Success(5)  # 3 inputs + 2 body bytes
+    assert request.cacheable and not task_request(LOCAL, "m/x", "t").cacheable

@@ -73,7 +73,11 @@ class TaskSpec(Value, Generic[T]):
     ``check_inputs`` the check of the inputs; ``pipeline`` puts the task in the path
     (``/pipeline/{task}``: feature-extraction and sentence-similarity); ``root`` names the
     options sent at the body's root rather than in ``parameters``; ``parameters`` False sends
-    no ``parameters`` object when none are set.
+    no ``parameters`` object when none are set. ``local`` names options that steer the client
+    only (checked by the table like the others, never sent: feature-extraction's ``pooling``);
+    ``decode_for``, when set, decodes with the request in view (its inputs and options), for
+    tasks whose reply shape depends on what was sent (one text or a batch), instead of
+    ``decode``.
     """
 
     task: str
@@ -83,6 +87,8 @@ class TaskSpec(Value, Generic[T]):
     pipeline: bool = False
     root: frozenset[str] = frozenset()
     always_parameters: bool = False
+    local: frozenset[str] = frozenset()
+    decode_for: Callable[[TaskRequest[T], RawReply], Result[T, HfError]] | None = None
 
     def __repr__(self) -> str:
         return f"TaskSpec({self.task!r})"
@@ -158,8 +164,11 @@ class TaskRequest(Value, Generic[T]):
             else wire(inputs)
         }
         root = self.spec.root
+        local = self.spec.local
         parameters = {}
         for name, value in self.options:
+            if name in local:
+                continue
             if name in root:
                 out[name] = wire(value)
             else:
@@ -181,7 +190,10 @@ class TaskRequest(Value, Generic[T]):
         )
 
     def decode(self, reply: RawReply) -> Result[T, HfError]:
-        return self.spec.decode(reply)
+        spec = self.spec
+        if spec.decode_for is not None:
+            return spec.decode_for(self, reply)
+        return spec.decode(reply)
 
     def __repr__(self) -> str:
         shown = f"<{len(self.inputs)} bytes>" if type(self.inputs) is bytes else repr(self.inputs)
@@ -206,16 +218,19 @@ def task_request(
     options: Mapping[str, Any] | None = None,
     *,
     content_type: str | None = None,
+    cacheable: bool = False,
 ) -> TaskRequest[T]:
     """A request for ``spec`` (what the task builders call): ``options`` with None values
     left out, so a builder can pass every keyword it takes. A model that isn't a repo id is
-    reported by ``check()``, as every other input."""
+    reported by ``check()``, as every other input. ``cacheable`` marks a deterministic task's
+    request for the reliable runner's cache (``hf.cacheable(False)`` unmarks it)."""
     return TaskRequest(
         spec=spec,
         model=model,
         inputs=inputs,
         options=options or (),
         content_type=content_type,
+        cacheable=cacheable,
     )
 
 

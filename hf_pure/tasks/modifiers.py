@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, cast
 
 import attrs
 
@@ -37,14 +37,21 @@ if TYPE_CHECKING:  # only for types: chat users don't pay for loading text gener
 R = TypeVar("R", "ChatRequest", "TextGenerationRequest")
 
 
-class _Optioned(Protocol):
-    """Any request with options (chat, text generation, the hf-inference tasks): all attrs
-    values with a ``cacheable`` field."""
+class _Settable(Protocol):
+    """Any request with options (chat, text generation, every hf-inference task)."""
 
     def with_option(self, name: str, value: Any) -> Self: ...
 
 
-Q = TypeVar("Q", bound=_Optioned)
+class _Marked(Protocol):
+    """Any request the reliable runner may cache."""
+
+    @property
+    def cacheable(self) -> bool: ...
+
+
+S = TypeVar("S", bound=_Settable)
+K = TypeVar("K", bound=_Marked)
 ChatModifier = Callable[[ChatRequest], ChatRequest]
 TgiModifier = Callable[["TextGenerationRequest"], "TextGenerationRequest"]
 
@@ -55,19 +62,16 @@ TgiModifier = Callable[["TextGenerationRequest"], "TextGenerationRequest"]
 _TASKS: Mapping[str, str] = MappingProxyType({"chat": "chat", "text-generation": "text generation"})
 
 
-def option(name: str, value: Any) -> Callable[[Q], Q]:
-    """Set any option (TGI or task parameter) by its wire name; None removes it."""
+def option(name: str, value: Any) -> Callable[[S], S]:
+    """Set any option (a TGI or task parameter) by its wire name; None removes it."""
     if not isinstance(name, str):
         raise TypeError(f"option(): name must be the option's wire name (a str), got {name!r}")
 
-    def apply(request: Q) -> Q:
-        return request.with_option(name, value)
-
-    return apply
+    return _option(name, value)
 
 
-def _option(name: str, value: Any) -> Callable[[R], R]:
-    def apply(request: R) -> R:
+def _option(name: str, value: Any) -> Callable[[S], S]:
+    def apply(request: S) -> S:
         return request.with_option(name, value)
 
     return apply
@@ -153,14 +157,15 @@ def streaming(enabled: bool = True) -> Callable[[R], R]:
     return apply
 
 
-def cacheable(enabled: bool = True) -> Callable[[Q], Q]:
+def cacheable(enabled: bool = True) -> Callable[[K], K]:
     """Allow the reliability cache to keep this request's answer (e.g. chat at seed and
-    temperature 0, where the caller knows answers repeat; any hf-inference task)."""
+    temperature 0, where the caller knows answers repeat; deterministic hf-inference tasks
+    such as embeddings are cacheable from the start, ``cacheable(False)`` unmarks them)."""
     enabled = _switch("cacheable", enabled)
 
-    def apply(request: Q) -> Q:
-        # mypy's attrs plugin wants a TypeVar bound to one attrs class, not a protocol
-        return attrs.evolve(request, cacheable=enabled)  # type: ignore[misc]
+    def apply(request: K) -> K:
+        changed: K = attrs.evolve(cast("Any", request), cacheable=enabled)  # every request is attrs
+        return changed
 
     return apply
 

@@ -7,6 +7,7 @@ from types import MappingProxyType
 
 from ._answers import Answer, JsonAnswer, error
 from ._chat import chat_answer, resolve_chat_model
+from ._embed import EMBED_TASKS, embed_answer
 from ._hub import HubIndex
 from ._media import media_answer
 from ._nlp import nlp_answer
@@ -196,4 +197,6 @@ class Routes:
         media = media_answer(target.provider, target.repo, body)
         if media is not None:
             return media
+        if target.provider in EMBED_TASKS:
+            return embed_answer(target.provider, found.id, found.tags, found.pipeline_tag, body)
         return error(400, "Task not supported by the emulator")
