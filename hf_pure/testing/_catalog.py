@@ -788,49 +788,6 @@ DEFAULT_MODELS: tuple[ModelCard, ...] = (
         load_seconds=20.0,
     ),
     ModelCard(
-        id="sentence-transformers/all-MiniLM-L12-v2",
-        pipeline_tag="sentence-similarity",
-        providers=(
-            ProviderMapping(
-                "hf-inference", "sentence-transformers/all-MiniLM-L12-v2", "feature-extraction"
-            ),
-        ),
-        tags=(
-            "sentence-transformers",
-            "pytorch",
-            "safetensors",
-            "bert",
-            "feature-extraction",
-            "sentence-similarity",
-            "en",
-            "license:apache-2.0",
-        ),
-        library_name="sentence-transformers",
-        downloads=3_500_000,
-        likes=250,
-    ),
-    ModelCard(
-        id="BAAI/bge-large-en-v1.5",
-        pipeline_tag="feature-extraction",
-        providers=(
-            ProviderMapping("hf-inference", "BAAI/bge-large-en-v1.5", "feature-extraction"),
-        ),
-        tags=(
-            "sentence-transformers",
-            "pytorch",
-            "safetensors",
-            "bert",
-            "feature-extraction",
-            "sentence-similarity",
-            "mteb",
-            "en",
-            "license:mit",
-        ),
-        library_name="sentence-transformers",
-        downloads=4_000_000,
-        likes=560,
-    ),
-    ModelCard(
         id="facebook/bart-base",
         pipeline_tag="feature-extraction",
         providers=(ProviderMapping("hf-inference", "facebook/bart-base", "feature-extraction"),),
