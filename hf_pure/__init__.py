@@ -129,6 +129,18 @@ if TYPE_CHECKING:
         health_monitor as health_monitor, HealthChange as HealthChange,
         HealthMonitor as HealthMonitor,
     )
+    from hf_pure.shell.sync import (
+        open_sync_runner as open_sync_runner, SyncRunner as SyncRunner, SyncStream as SyncStream,
+    )
+    from hf_pure.shell.sync_reliable import (
+        sync_health_monitor as sync_health_monitor, SyncHealthMonitor as SyncHealthMonitor,
+        SyncReliableRunner as SyncReliableRunner,
+    )
+    from hf_pure.tasks.curl import as_curl as as_curl
+    from hf_pure.tasks.tokens import (
+        count_text as count_text, estimate_tokens as estimate_tokens, fits as fits,
+        TokenFit as TokenFit, TokenStrategy as TokenStrategy,
+    )
     from hf_pure.emulated import emulated_runner as emulated_runner, runner_for as runner_for
     from toolz import pipe as pipe
 
@@ -306,6 +318,18 @@ _EXPORTS: Final = MappingProxyType(
         "health_monitor": "hf_pure.shell.health_loop",
         "HealthChange": "hf_pure.shell.health_loop",
         "HealthMonitor": "hf_pure.shell.health_loop",
+        "open_sync_runner": "hf_pure.shell.sync",
+        "SyncRunner": "hf_pure.shell.sync",
+        "SyncStream": "hf_pure.shell.sync",
+        "sync_health_monitor": "hf_pure.shell.sync_reliable",
+        "SyncHealthMonitor": "hf_pure.shell.sync_reliable",
+        "SyncReliableRunner": "hf_pure.shell.sync_reliable",
+        "as_curl": "hf_pure.tasks.curl",
+        "count_text": "hf_pure.tasks.tokens",
+        "estimate_tokens": "hf_pure.tasks.tokens",
+        "fits": "hf_pure.tasks.tokens",
+        "TokenFit": "hf_pure.tasks.tokens",
+        "TokenStrategy": "hf_pure.tasks.tokens",
         "emulated_runner": "hf_pure.emulated",
         "runner_for": "hf_pure.emulated",
         "pipe": "toolz",
