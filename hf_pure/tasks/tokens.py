@@ -114,24 +114,30 @@ def count_text(text: str, strategy: TokenStrategy | str = DEFAULT_TOKEN_STRATEGY
 # --------------------------------------------------------------------------- what counts
 
 
+def _text(value: object, count: Counter) -> int:
+    """The tokens of a text field; anything else (held for check() to report) counts 0."""
+    return count(value) if isinstance(value, str) else 0
+
+
 def _message(message: Message, count: Counter) -> int:
-    total = MESSAGE_OVERHEAD + count(message.role)
+    total = MESSAGE_OVERHEAD + _text(message.role, count)
     content = message.content
     if isinstance(content, str):
         total += count(content)
     elif type(content) is tuple:
-        total += sum(count(part.text) for part in content if isinstance(part, TextPart))
-    if message.name is not None:
-        total += count(message.name)
+        total += sum(_text(part.text, count) for part in content if isinstance(part, TextPart))
+    total += _text(message.name, count)
     for call in message.tool_calls:
-        total += count(call.name) + count(call.arguments)
+        total += _text(call.name, count) + _text(call.arguments, count)
     return total
 
 
 def _tool(tool: Tool, count: Counter) -> int:
+    if not isinstance(tool, Tool):  # not a tool: check() reports it; it counts nothing here
+        return 0
     schema = tool.parameters
     text = schema.decode("utf-8", "replace") if isinstance(schema, bytes) else ""
-    return count(tool.name) + count(tool.description) + count(text)
+    return _text(tool.name, count) + _text(tool.description, count) + count(text)
 
 
 def _strings(value: Any, count: Counter) -> int:
