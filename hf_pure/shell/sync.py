@@ -7,18 +7,20 @@
         for chunk in runner.stream(request):       # a plain iterator of the same chunks
             print(chunk.text, end="")
 
-One runner owns one thread, one event loop and, in it, one async :class:`Runner` (one
-aiohttp session). Each call is handed to that loop with ``asyncio.run_coroutine_threadsafe``
-and the calling thread waits for it, so:
+One runner owns one event loop and, on it, one async :class:`Runner` (one aiohttp session),
+and a background thread that owns the loop. A call runs on that loop and the caller gets its
+value: run by the calling thread itself when the loop is free (no hand-over, so it costs what
+the async call costs), handed over to the thread running the loop otherwise (see
+:mod:`hf_pure.shell.sync_loop`). So:
 
 - it never touches the caller's event loop: it works where one is running (Jupyter, inside an
   ``async def`` run by ``asyncio.run``), where ``asyncio.run(runner.run(...))`` fails with
   "cannot be called from a running event loop" (there it blocks that loop while it waits, as
   any blocking call does: an async program is better served by the async runner);
 - any number of threads may call it at once; their calls run concurrently on the loop;
-- Ctrl-C (``KeyboardInterrupt`` in the waiting thread) cancels that call on the loop, waits
-  (up to :data:`CANCEL_WAIT` seconds) until it has released its connection, and then
-  propagates; the runner stays usable;
+- Ctrl-C cancels the call on the loop, waits (up to :data:`CANCEL_WAIT` seconds) until it
+  has released its connection, and then raises ``KeyboardInterrupt``; the runner stays
+  usable (a second Ctrl-C raises at once);
 - ``close()`` (or leaving the ``with`` block) cancels the calls still running (they return
   ``ConnectionFailed`` saying the runner was closed), closes the session and its
   connections, ends the thread and closes the loop. A call made afterwards returns the same

@@ -206,10 +206,19 @@ def sync_health_monitor(
         on_change=on_change,
     )
     thread = owner._thread
-    monitor = thread.call(opened.__aenter__)  # Closed (a RuntimeError) if the runner is closed
+    # Closed (a RuntimeError) if the runner is closed
+    monitor: HealthMonitor | None = thread.call(opened.__aenter__)
     try:
+        thread.hold()  # the probe task needs the loop run in the background
+    except Closed:
+        monitor = None
+    try:
+        if monitor is None:
+            raise Closed
         yield SyncHealthMonitor(owner, monitor)
     finally:
         # Closed: the runner closed first, and its loop cancelled the probe task already
         with contextlib.suppress(Closed):
             thread.call(partial(opened.__aexit__, None, None, None))
+        if monitor is not None:
+            thread.release()

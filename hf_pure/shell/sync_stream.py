@@ -17,7 +17,6 @@ propagates. Like the async stream, a sync stream has one reader.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import threading
 from collections import deque
@@ -169,7 +168,7 @@ class SyncStream(Generic[C, T]):
         pipe = self._pipe
         call = self._call
         if call is not None:
-            if not call.future.done():
+            if not call.settled:
                 self._thread.cancel(call)
         elif not self._closed:
             with contextlib.suppress(Closed):  # never started: nothing was sent; it ends closed
@@ -245,9 +244,6 @@ class SyncStream(Generic[C, T]):
         call = self._call
         if call is None or self._closed:
             return
-        try:  # the pump has ended: its task is finishing
-            problem = call.future.exception(timeout=CANCEL_WAIT)
-        except (concurrent.futures.CancelledError, TimeoutError):  # closed or interrupted
-            return
-        if problem is not None:
-            raise problem
+        # the pump has ended: its task is finishing; cancelled means closed or interrupted
+        if call.wait(CANCEL_WAIT) and call.error is not None:
+            raise call.error
