@@ -559,3 +559,69 @@ def test_ctrl_c_during_a_handed_over_call_cancels_it(served: Served) -> None:
         assert time.monotonic() - started < CANCEL_WAIT
         assert eventually(lambda: not runner._thread.calls)
         assert isinstance(runner.run(ask()), Success)
+
+
+async def _where() -> tuple[str, bool, object]:
+    """Which thread runs the loop, whether it runs, and the SIGINT handler, seen from it."""
+    return threading.current_thread().name, True, signal.getsignal(signal.SIGINT)
+
+
+def test_the_caller_runs_the_loop_when_it_is_free_and_the_thread_otherwise(
+    served: Served,
+) -> None:
+    with sync_runner(served) as runner:
+        me = threading.current_thread().name
+        assert runner._thread.call(_where)[0] == me  # nothing else to run: run here
+        assert not runner.loop.is_running()  # and nobody runs it between calls
+        with hf.sync_health_monitor(runner, [served.emu.url], interval=30):
+            assert eventually(runner.loop.is_running)  # the probe task needs it: the thread
+            assert runner._thread.call(_where)[0] == LOOP_THREAD
+            assert isinstance(runner.run(ask()), Success)  # handed over
+        assert eventually(lambda: not runner.loop.is_running())
+        served.emu.script("chat", Fault.stall(after=3, seconds=10))
+        stream = runner.stream(stream_request(20))
+        next(stream)
+        assert runner._thread.call(_where)[0] == LOOP_THREAD  # a stream is being pumped
+        stream.close()
+        assert eventually(lambda: not runner.loop.is_running())
+        assert runner._thread.call(_where)[0] == me
+
+
+@pytest.mark.skipif(
+    threading.current_thread() is not threading.main_thread(), reason="signals need the main"
+)
+def test_the_sigint_handler_is_swapped_only_for_the_call_and_only_if_default(
+    served: Served,
+) -> None:
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with sync_runner(served) as runner:
+            during = runner._thread.call(_where)[2]
+            assert during is not signal.default_int_handler  # cancels the call instead
+            assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+            def own(signum: int, frame: object) -> None:
+                pass
+
+            signal.signal(signal.SIGINT, own)
+            assert runner._thread.call(_where)[2] is own  # a program's own handler stays
+            assert signal.getsignal(signal.SIGINT) is own
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_calls_from_other_threads_while_a_stream_is_read(served: Served) -> None:
+    with sync_runner(served) as runner:
+        stream = runner.stream(stream_request(30))
+        got = [next(stream)]
+        results: list[object] = []
+        workers = [
+            threading.Thread(target=lambda: results.append(runner.run(ask()))) for _ in range(4)
+        ]
+        for w in workers:
+            w.start()
+        got += list(stream)
+        for w in workers:
+            w.join()
+        assert all(isinstance(r, Success) for r in results) and len(results) == 4
+        assert stream.result.unwrap().text == "".join(texts(got))
