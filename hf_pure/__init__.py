@@ -141,7 +141,10 @@ if TYPE_CHECKING:
         count_text as count_text, estimate_tokens as estimate_tokens, fits as fits,
         TokenFit as TokenFit, TokenStrategy as TokenStrategy,
     )
-    from hf_pure.emulated import emulated_runner as emulated_runner, runner_for as runner_for
+    from hf_pure.emulated import (
+        emulated_runner as emulated_runner, emulated_sync_runner as emulated_sync_runner,
+        runner_for as runner_for,
+    )
     from toolz import pipe as pipe
 
     json_dumps = _dumps  # renamed on the way out (an alias is no re-export for mypy)
@@ -331,6 +334,7 @@ _EXPORTS: Final = MappingProxyType(
         "TokenFit": "hf_pure.tasks.tokens",
         "TokenStrategy": "hf_pure.tasks.tokens",
         "emulated_runner": "hf_pure.emulated",
+        "emulated_sync_runner": "hf_pure.emulated",
         "runner_for": "hf_pure.emulated",
         "pipe": "toolz",
     }
