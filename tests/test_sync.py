@@ -625,3 +625,13 @@ def test_calls_from_other_threads_while_a_stream_is_read(served: Served) -> None
             w.join()
         assert all(isinstance(r, Success) for r in results) and len(results) == 4
         assert stream.result.unwrap().text == "".join(texts(got))
+
+
+def test_the_emulated_sync_runner_runs_offline_and_leaves_nothing() -> None:
+    before = set(threading.enumerate())
+    with hf.emulated_sync_runner(reply_tokens=5) as (runner, emulator):
+        emulator.script("chat", Fault.status(503))
+        assert isinstance(failure_of(runner.run(ask())), hf.ServerError)
+        assert len(runner.run(pipe(ask(), hf.max_tokens(50))).unwrap().text.split()) == 5
+    assert runner.closed and not emulator.running
+    assert set(threading.enumerate()) == before
