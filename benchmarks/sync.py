@@ -6,8 +6,9 @@ All three talk to the same loopback emulator, started in a separate process
 Each client runs alone in a fresh process per round (rotating order), warms up, then makes
 non-streaming chat requests one after another (how blocking code calls) and, in a second
 measure, from several callers at once (threads for the sync clients, tasks for the async
-runner). The CPU is ``time.process_time()``: every thread of the process, so the sync runner's
-loop thread is counted.
+runner); a third reads streams of 200 chunks one after another (CPU per chunk). The CPU
+is ``time.process_time()``: every thread of the process, so the sync runner's loop thread
+is counted.
 
 Targets (issue 12): hf_pure sync <= 1.3x hf_pure async per request, and <= 0.3x
 huggingface_hub's sync InferenceClient. Run: ``python benchmarks/sync.py`` (``--quick`` for
@@ -34,6 +35,7 @@ MODEL = "meta-llama/Llama-3.1-8B-Instruct"
 PROMPT = "Summarise the plot of a short story about a lighthouse keeper in one sentence."
 TOKEN = "hf_bench_token"
 SHORT_ANSWER = 16  # tokens in the answer
+STREAM_TOKENS = 200  # chunks per stream in the chunk measure (the emulator: one per write)
 CALLERS = 4  # concurrent callers in the second measure
 
 CLIENTS = ("hf_pure async", "hf_pure sync", "huggingface_hub sync")
@@ -82,6 +84,14 @@ def sync_worker(name: str, url: str, requests: int) -> dict[str, float]:
             answer: hf.ChatCompletion = result.unwrap()
             return answer.text
 
+        def stream() -> int:
+            request: hf.ChatRequest = pipe(hf.chat(MODEL, messages), hf.max_tokens(STREAM_TOKENS))
+            s = runner.stream(request)
+            n = sum(1 for chunk in s if chunk.choices)
+            if not isinstance(s.result, Success):
+                raise RuntimeError(str(s.result))
+            return n
+
         close: Callable[[], None] = runner.close
     else:
         from huggingface_hub import InferenceClient
@@ -93,17 +103,35 @@ def sync_worker(name: str, url: str, requests: int) -> dict[str, float]:
             out = client.chat_completion(hub_messages, model=MODEL, max_tokens=SHORT_ANSWER)
             return str(out.choices[0].message.content)
 
+        def stream() -> int:
+            chunks = client.chat_completion(
+                hub_messages, model=MODEL, max_tokens=STREAM_TOKENS, stream=True
+            )
+            return sum(1 for chunk in chunks if chunk.choices)
+
         def close() -> None:
             pass
 
     _threads_cpu(call, 64, 1)  # warm up: the connection, lazy imports
     _threads_cpu(call, 64, CALLERS)
+    stream()
     out = {
         "seq": _threads_cpu(call, requests, 1),
         "par": _threads_cpu(call, requests, CALLERS),
+        "chunk": _chunk_cpu(stream, max(requests // 100, 2)),
     }
     close()
     return out
+
+
+def _chunk_cpu(stream: Callable[[], int], streams: int) -> float:
+    """CPU seconds per chunk over ``streams`` streams read one after another."""
+    start = time.process_time()
+    chunks = sum(stream() for _ in range(streams))
+    spent = time.process_time() - start
+    if chunks < streams * STREAM_TOKENS:
+        raise RuntimeError(f"{chunks} chunks, expected {streams * STREAM_TOKENS}")
+    return spent / chunks
 
 
 async def async_worker(url: str, requests: int) -> dict[str, float]:
@@ -135,9 +163,35 @@ async def async_worker(url: str, requests: int) -> dict[str, float]:
             await asyncio.gather(*(work() for _ in range(callers)))
             return (time.process_time() - start) / (per * callers)
 
+        async def stream() -> int:
+            request: hf.ChatRequest = pipe(hf.chat(MODEL, messages), hf.max_tokens(STREAM_TOKENS))
+            s = runner.stream(request)
+            n = 0
+            async for chunk in s:
+                if chunk.choices:
+                    n += 1
+            if not isinstance(s.result, Success):
+                raise RuntimeError(str(s.result))
+            return n
+
+        async def chunk_cpu(streams: int) -> float:
+            start = time.process_time()
+            chunks = 0
+            for _ in range(streams):
+                chunks += await stream()
+            spent = time.process_time() - start
+            if chunks < streams * STREAM_TOKENS:
+                raise RuntimeError(f"{chunks} chunks, expected {streams * STREAM_TOKENS}")
+            return spent / chunks
+
         await cpu(64, 1)
         await cpu(64, CALLERS)
-        return {"seq": await cpu(requests, 1), "par": await cpu(requests, CALLERS)}
+        await stream()
+        return {
+            "seq": await cpu(requests, 1),
+            "par": await cpu(requests, CALLERS),
+            "chunk": await chunk_cpu(max(requests // 100, 2)),
+        }
 
 
 def worker(name: str, url: str, requests: int) -> None:
@@ -159,7 +213,18 @@ def free_port() -> int:
 
 def start_emulator(port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hf_pure", "emulator", "--port", str(port), "--token", TOKEN],
+        [
+            sys.executable,
+            "-m",
+            "hf_pure",
+            "emulator",
+            "--port",
+            str(port),
+            "--token",
+            TOKEN,
+            "--reply-tokens",
+            str(STREAM_TOKENS),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -221,18 +286,24 @@ def report(names: list[str], cpu: dict[str, dict[str, float]]) -> None:
             return f"{'-':>26}"
         to_async = f"{value / base[kind]:.2f}x" if kind in base else "-"
         to_hub = f"{value / hub[kind]:.2f}x" if kind in hub else "-"
-        return f"{value * 1e6:>8.0f} us {to_async:>6} {to_hub:>6}"
+        digits = 1 if kind == "chunk" else 0
+        return f"{value * 1e6:>8.{digits}f} us {to_async:>6} {to_hub:>6}"
 
     print()
-    print(f"{'client':<22}{'one caller':>26}{f'{CALLERS} callers':>26}")
-    print(f"{'':<22}{'CPU/request  /async  /hub':>26}{'CPU/request  /async  /hub':>26}")
+    print(f"{'client':<22}{'request, one caller':>26}{f'request, {CALLERS} callers':>26}", end="")
+    print(f"{'stream chunk':>26}")
+    print(f"{'':<22}" + f"{'CPU  /async  /hub':>26}" * 3)
     for name in names:
-        print(f"{name:<22}{cell(name, 'seq')}{cell(name, 'par')}")
+        print(f"{name:<22}{cell(name, 'seq')}{cell(name, 'par')}{cell(name, 'chunk')}")
     sync = cpu.get("hf_pure sync", {})
     if sync and base:
         print()
         print("targets: hf_pure sync <= 1.30x hf_pure async, <= 0.30x huggingface_hub sync")
-        for kind, label in (("seq", "one caller"), ("par", f"{CALLERS} callers")):
+        for kind, label in (
+            ("seq", "one caller"),
+            ("par", f"{CALLERS} callers"),
+            ("chunk", "chunk"),
+        ):
             parts = [f"{sync[kind] / base[kind]:.2f}x async"]
             if kind in hub:
                 parts.append(f"{sync[kind] / hub[kind]:.2f}x huggingface_hub")
