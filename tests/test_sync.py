@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 import os
+import re
 import signal
 import threading
 import time
@@ -138,7 +140,6 @@ def test_stream_is_a_plain_iterator_of_the_async_streams_chunks(served: Served) 
         got = list(stream)
         assert texts(got) == want_texts
         assert stream.done
-        assert stream.chunks == tuple(got)
         match stream.result:
             case Success(answer):
                 assert answer.text == want_answer == "".join(want_texts)
@@ -161,6 +162,30 @@ def test_stream_options_pass_through_to_the_async_runner(served: Served) -> None
     # keep_chunks= and the like go to Runner.stream as they are: an unknown one is its error
     with sync_runner(served) as runner, pytest.raises(TypeError, match="no_such_option"):
         runner.stream(stream_request(), no_such_option=1)
+
+
+def test_chunks_behave_as_the_async_streams(served: Served) -> None:
+    """``chunks`` is the async stream's: whatever it keeps (or refuses to give without
+    ``keep_chunks=True``, once Runner.stream takes it), the sync stream answers the same."""
+    with sync_runner(served) as runner:
+        stream = runner.stream(stream_request())
+        got = list(stream)
+        inner: Any = stream._inner
+        try:
+            kept = inner.chunks
+        except RuntimeError as refused:
+            with pytest.raises(RuntimeError, match=re.escape(str(refused))):
+                stream.chunks  # noqa: B018
+        else:
+            assert stream.chunks == kept == tuple(got)
+        if "keep_chunks" in inspect.signature(hf.Runner.stream).parameters:
+            keeping = runner.stream(stream_request(), keep_chunks=True)
+            assert keeping.chunks == ()
+            read = tuple(keeping)
+            assert keeping.chunks == read != ()
+        else:  # not on this runner yet: passed through, and refused there
+            with pytest.raises(TypeError, match="keep_chunks"):
+                runner.stream(stream_request(), keep_chunks=True)
 
 
 def test_run_many_runs_concurrently_and_keeps_the_order(served: Served) -> None:
@@ -296,7 +321,9 @@ def test_close_leaves_no_thread_task_connection_or_loop(served: Served) -> None:
         assert set(threading.enumerate()) == threads_before
         assert isinstance(failure_of(half_read.result), hf.StreamInterrupted)
         rest = list(half_read)  # what was read before the close is still handed out; no more
-        assert len(rest) + 1 == len(half_read.chunks) <= 3
+        cut = failure_of(half_read.result)
+        assert isinstance(cut, hf.StreamInterrupted)
+        assert cut.chunks == len(rest) + 1 <= 3
         del runner, finished, half_read, session
         gc.collect()
     leaks = [w for w in caught if issubclass(w.category, ResourceWarning | RuntimeWarning)]
@@ -397,15 +424,20 @@ def test_a_stream_never_started_and_closed_sends_nothing(served: Served) -> None
 
 
 def test_a_slow_reader_holds_back_the_pump(served: Served) -> None:
-    tokens = 3 * READ_AHEAD
+    # long enough (~600 kB) that neither the pump's read-ahead nor aiohttp's own socket
+    # buffer (a few 64 kB reads) can hold all of it
+    tokens = 12 * READ_AHEAD
     with serving(reply_tokens=tokens, events_per_write=64) as big, sync_runner(big) as runner:
         stream = runner.stream(stream_request(tokens))
         first = next(stream)
         time.sleep(0.5)  # plenty for the pump to read every chunk if it didn't pause
         buffered = len(stream._pipe.buffer)
         assert READ_AHEAD - 1 <= buffered <= READ_AHEAD + 64
-        assert len(stream.chunks) < tokens  # it stopped reading, not only handing out
+        read = stream._inner.bytes_received  # type: ignore[attr-defined]
+        time.sleep(0.2)
+        assert stream._inner.bytes_received == read  # type: ignore[attr-defined]  # paused
         rest = list(stream)
+        assert stream._inner.bytes_received > read  # type: ignore[attr-defined]
         answer = stream.result.unwrap()
     assert len(texts([first, *rest])) >= tokens
     assert len(answer.text.split()) == tokens
