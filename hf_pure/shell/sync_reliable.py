@@ -103,9 +103,10 @@ class SyncReliableRunner:
         except Closed:
             return closed_failure()
 
-    def stream(self, request: StreamingRequest[T, C]) -> SyncStream[C, T]:
-        """``reliable.stream(request)`` as a plain iterator (see ``SyncRunner.stream``)."""
-        return SyncStream(self.runner._thread, self._reliable.stream(request))
+    def stream(self, request: StreamingRequest[T, C], **options: Any) -> SyncStream[C, T]:
+        """``reliable.stream(request)`` as a plain iterator (see ``SyncRunner.stream``;
+        ``options`` go to the async ``stream`` as they are)."""
+        return SyncStream(self.runner._thread, self._reliable.stream(request, **options))
 
     def snapshot(self) -> ReliabilityState:
         """The state as it is now (a frozen value), from any thread."""
