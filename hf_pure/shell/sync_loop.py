@@ -270,13 +270,14 @@ class LoopThread:
             raise Closed
         loop = self.loop
         call = Call(self, make, handed_over=False)
-        # started by a callback, not before the loop runs: the loop first reads what the
-        # sockets say, so a pooled connection the server closed while nobody ran the loop
-        # is seen closed before the call picks one
-        loop.call_soon(self._start, call)
         interrupted = Interrupt(call, loop) if catch_sigint() else None
         previous = set_sigint(interrupted) if interrupted else None
         try:
+            # started by a callback, not before the loop runs: the loop first reads what the
+            # sockets say, so a pooled connection the server closed while nobody ran the
+            # loop is seen closed before the call picks one (and scheduled only once the
+            # handler is in place: an interrupt before it leaves nothing behind)
+            loop.call_soon(self._start, call)
             loop.run_forever()  # until the call is settled (Call._finish stops it)
         except BaseException:  # an interrupt raised inside the loop: cancel, then out
             self._cancel_here(call)
