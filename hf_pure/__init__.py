@@ -178,7 +178,6 @@ if TYPE_CHECKING:
         health_monitor as health_monitor, HealthChange as HealthChange,
         HealthMonitor as HealthMonitor,
     )
-    from hf_pure.emulated import emulated_runner as emulated_runner, runner_for as runner_for
     from hf_pure.tasks._vectors import Vector as Vector
     from hf_pure.tasks.embeddings import (
         Embeddings as Embeddings, feature_extraction as feature_extraction,
@@ -194,6 +193,22 @@ if TYPE_CHECKING:
         BatchFailed as BatchFailed, FailedPart as FailedPart, plan_batches as plan_batches,
     )
     from hf_pure.shell.batch import embed_all as embed_all
+    from hf_pure.shell.sync import (
+        open_sync_runner as open_sync_runner, SyncRunner as SyncRunner, SyncStream as SyncStream,
+    )
+    from hf_pure.shell.sync_reliable import (
+        sync_health_monitor as sync_health_monitor, SyncHealthMonitor as SyncHealthMonitor,
+        SyncReliableRunner as SyncReliableRunner,
+    )
+    from hf_pure.tasks.curl import as_curl as as_curl
+    from hf_pure.tasks.tokens import (
+        count_text as count_text, estimate_tokens as estimate_tokens, fits as fits,
+        TokenFit as TokenFit, TokenStrategy as TokenStrategy,
+    )
+    from hf_pure.emulated import (
+        emulated_runner as emulated_runner, emulated_sync_runner as emulated_sync_runner,
+        runner_for as runner_for,
+    )
     from toolz import pipe as pipe
 
     json_dumps = _dumps  # renamed on the way out (an alias is no re-export for mypy)

@@ -6,16 +6,21 @@
 
 ``runner_for(real=True)`` gives a runner for the real service instead (token from the
 environment), so a program can switch between the two with one flag.
+``emulated_sync_runner()`` is the same for the blocking runner (the emulator is served on a
+loop of its own, in a thread of its own).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from hf_pure.core.config import ClientConfig
 from hf_pure.shell.runner import Runner, open_runner
+from hf_pure.shell.sync import SyncRunner, open_sync_runner
 
 if TYPE_CHECKING:
     from hf_pure.testing import Emulator
@@ -41,3 +46,26 @@ async def runner_for(*, real: bool) -> AsyncIterator[Runner]:
         return
     async with emulated_runner() as (runner, _):
         yield runner
+
+
+@contextmanager
+def emulated_sync_runner(**emulator_options: Any) -> Iterator[tuple[SyncRunner, Emulator]]:
+    """A sync runner and an emulator (options as for ``Emulator``) serving it from a thread of
+    its own: ``with hf.emulated_sync_runner() as (runner, emulator):``."""
+    from hf_pure.testing import Emulator
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="hf_pure emulator", daemon=True)
+    thread.start()
+    try:
+        emu = asyncio.run_coroutine_threadsafe(Emulator(**emulator_options).start(), loop).result()
+        try:
+            config = ClientConfig(router_url=emu.url, hub_url=emu.url)
+            with open_sync_runner(config, token=emu.token) as runner:
+                yield runner, emu
+        finally:
+            asyncio.run_coroutine_threadsafe(emu.close(), loop).result()
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()

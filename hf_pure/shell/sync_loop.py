@@ -1,0 +1,334 @@
+"""The sync runner's engine: one event loop, owned by a background thread, and the calls
+other threads hand to it (see :mod:`hf_pure.shell.sync`).
+
+Who runs the loop. Only one thread runs it at a time: whoever holds ``driver``. The
+background thread runs it whenever there is work no caller is running it for (a call handed
+over from another thread, a stream being read, a health monitor); otherwise it waits. A
+caller that finds the loop free and is not itself inside a running loop runs its own call on
+it, in its own thread (``_drive``): no hand-over between threads, so a call costs what the
+async call costs. A caller that finds the loop busy (another thread's call, a stream, a
+monitor), or that is inside a running loop (Jupyter, an ``async def``), hands the call over
+(``submit``) and waits: the background thread, or the thread running the loop, runs it.
+
+Measured on the 2-core benchmark machine (``benchmarks/sync.py``): handing every call over to
+a loop thread cost 1.2x-1.7x the async call's CPU, from the two wake-ups per call, while
+running it in the calling thread cost 0.9x-1.0x.
+
+Ctrl-C. A caller waiting for a handed-over call gets the ``KeyboardInterrupt`` in its wait
+and cancels the call on the loop. A caller running the loop itself in the main thread swaps
+in a SIGINT handler for the duration (as ``asyncio.Runner`` does) that cancels its call, so
+the interrupt never lands in the middle of aiohttp's code; once the call has released its
+connection the ``KeyboardInterrupt`` is raised. A second Ctrl-C raises at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from hf_pure.core.config import ClientConfig
+from hf_pure.core.secret import Secret
+from hf_pure.shell.runner import Runner, _Unset, open_runner
+from hf_pure.shell.sync_call import (
+    CANCEL_WAIT,
+    MAIN_TASK,
+    ON_LOOP,
+    SYNC_CLOSED,
+    Call,
+    Cancelled,
+    Closed,
+    Interrupt,
+    catch_sigint,
+    set_sigint,
+)
+
+__all__ = [
+    "CANCEL_WAIT",
+    "MAIN_TASK",
+    "ON_LOOP",
+    "SYNC_CLOSED",
+    "Call",
+    "Cancelled",
+    "Closed",
+    "LoopThread",
+]
+
+T = TypeVar("T")
+
+
+class LoopThread:
+    """The event loop, the async runner on it, and the background thread that owns it.
+
+    ``cond`` guards ``demand`` (handed-over calls not yet settled, plus holds), ``closing``,
+    ``dead`` and ``background``. Holds no reference to the :class:`SyncRunner` (whose
+    finalizer closes it).
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "background",
+        "calls",
+        "closing",
+        "cond",
+        "dead",
+        "demand",
+        "driver",
+        "loop",
+        "runner",
+        "stop",
+        "thread",
+    )
+
+    def __init__(self, config: ClientConfig, token: str | Secret | _Unset | None) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.calls: set[Call[Any]] = set()  # the calls running on the loop (touched there only)
+        self.cond = threading.Condition(threading.Lock())
+        self.driver = threading.Lock()  # held by the thread running the loop
+        self.demand = 0  # reasons for the background thread to run the loop
+        self.background = False  # the background thread is running the loop
+        self.closing = False  # close() was asked for: no new call starts
+        self.dead = False  # the loop takes no more callbacks
+        self.runner: Runner | None = None
+        self.stop = asyncio.Event()
+        ready: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self.thread = threading.Thread(
+            target=self._serve, args=(config, token, ready), name="hf_pure sync runner", daemon=True
+        )
+        self.thread.start()
+        try:
+            ready.result()
+        except BaseException:
+            self.shutdown()
+            raise
+
+    # -- the background thread --------------------------------------------------------------
+
+    def _serve(
+        self,
+        config: ClientConfig,
+        token: str | Secret | _Unset | None,
+        ready: concurrent.futures.Future[None],
+    ) -> None:
+        loop = self.loop
+        started: asyncio.Future[None] = loop.create_future()
+        main = loop.create_task(self._main(config, token, started), name=MAIN_TASK)
+        try:
+            with self.driver:
+                loop.run_until_complete(started)
+        except BaseException as exc:  # opening failed (a token of the wrong type...)
+            ready.set_exception(exc)
+        else:
+            ready.set_result(None)
+            self._run_on_demand()
+        with self.driver:
+            try:
+                loop.run_until_complete(main)  # close(): _begin_stop lets it end
+            finally:
+                with self.cond:  # from here on, a call is refused instead of queued forever
+                    self.dead = True
+                try:
+                    loop.run_until_complete(asyncio.sleep(0))  # start what was handed over
+                    _cancel_all(loop)
+                    loop.run_until_complete(loop.shutdown_asyncgens())
+                    loop.run_until_complete(loop.shutdown_default_executor())
+                finally:
+                    loop.close()
+
+    def _run_on_demand(self) -> None:
+        """Run the loop while there is demand and no caller runs it, until close()."""
+        cond, loop = self.cond, self.loop
+        while True:
+            with cond:
+                while not self.demand and not self.closing:
+                    cond.wait()
+            with self.driver:
+                with cond:
+                    if self.closing:
+                        return
+                    if not self.demand:  # a caller ran it all meanwhile
+                        continue
+                    self.background = True
+                try:
+                    loop.run_forever()  # until less() finds no demand left, or close()
+                finally:
+                    with cond:
+                        self.background = False
+
+    async def _main(
+        self,
+        config: ClientConfig,
+        token: str | Secret | _Unset | None,
+        started: asyncio.Future[None],
+    ) -> None:
+        try:
+            async with open_runner(config, token=token) as runner:
+                self.runner = runner
+                started.set_result(None)
+                await self.stop.wait()
+                running = [call.task for call in self.calls if call.task is not None]
+                if running:  # cancelled by _begin_stop: let them release their connections
+                    await asyncio.wait(running)
+        except BaseException as exc:
+            if started.done():
+                raise
+            started.set_exception(exc)
+            return
+        await asyncio.sleep(0)  # the closed connections' transports finish closing
+
+    def _begin_stop(self) -> None:  # on the loop
+        for call in list(self.calls):
+            call.cancel()
+        self.stop.set()
+        if self.background:
+            self.loop.stop()  # the background thread then runs _main to its end
+
+    def less(self) -> None:  # on the loop: one reason to run it less
+        with self.cond:
+            self.demand -= 1
+            if not self.demand and self.background:
+                self.loop.stop()
+
+    # -- holds: background work that is not a call (a health monitor's probe task) -------------
+
+    def hold(self) -> None:
+        """Keep the loop running in the background until :meth:`release`."""
+        with self.cond:
+            if self.dead or self.closing:
+                raise Closed
+            self.demand += 1
+            self.cond.notify()
+
+    def release(self) -> None:
+        with self.cond:
+            if not self.dead:
+                self.loop.call_soon_threadsafe(self.less)
+
+    # -- calls from other threads -----------------------------------------------------------
+
+    def _start(self, call: Call[Any]) -> None:  # on the loop
+        if call.cancelled or self.closing or self.dead:
+            call.settle()
+            return
+        try:
+            task = self.loop.create_task(call.make())
+        except Exception as exc:  # make() itself failed: the caller gets the exception
+            call.settle(error=exc)
+            return
+        call.task = task
+        self.calls.add(call)
+        task.add_done_callback(call.done)
+
+    def _refuse_on_loop(self) -> None:
+        if asyncio._get_running_loop() is self.loop:
+            raise RuntimeError(ON_LOOP)
+
+    def submit(self, make: Callable[[], Coroutine[Any, Any, T]]) -> Call[T]:
+        """Hand ``make()`` over to the loop without waiting; :class:`Closed` if the runner is
+        closed. ``make`` is called on the loop, so no coroutine exists before the call starts
+        (a call cancelled first leaves nothing un-awaited)."""
+        self._refuse_on_loop()
+        call = Call(self, make, handed_over=True)
+        with self.cond:
+            if self.dead or self.closing:
+                raise Closed
+            self.demand += 1
+            self.loop.call_soon_threadsafe(self._start, call)
+            self.cond.notify()
+        return call
+
+    def call(self, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """Run ``make()`` on the loop and return its value (or raise its exception): in this
+        thread when the loop is free, else handed over.
+
+        :class:`Closed` when the runner is (or gets) closed; on ``KeyboardInterrupt`` the call
+        is cancelled on the loop before the interrupt propagates."""
+        self._refuse_on_loop()
+        if asyncio._get_running_loop() is None and self.driver.acquire(blocking=False):
+            try:
+                return self._drive(make)
+            finally:
+                self.driver.release()
+                if self.demand:  # work was handed over meanwhile: the background thread's
+                    with self.cond:
+                        self.cond.notify()
+        call = self.submit(make)
+        try:
+            call.wait()
+        except KeyboardInterrupt:
+            self.cancel(call)
+            raise
+        if call.cancelled and (self.closing or self.dead):
+            raise Closed
+        return call.outcome()
+
+    def _drive(self, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """Run one call on the loop in this thread (which holds ``driver``)."""
+        if self.closing or self.dead:
+            raise Closed
+        loop = self.loop
+        call = Call(self, make, handed_over=False)
+        interrupted = Interrupt(call, loop) if catch_sigint() else None
+        previous = set_sigint(interrupted) if interrupted else None
+        try:
+            # started by a callback, not before the loop runs: the loop first reads what the
+            # sockets say, so a pooled connection the server closed while nobody ran the
+            # loop is seen closed before the call picks one (and scheduled only once the
+            # handler is in place: an interrupt before it leaves nothing behind)
+            loop.call_soon(self._start, call)
+            loop.run_forever()  # until the call is settled (Call._finish stops it)
+        except BaseException:  # an interrupt raised inside the loop: cancel, then out
+            self._cancel_here(call)
+            raise
+        finally:
+            if interrupted is not None:
+                set_sigint(previous)
+        if not call.settled:  # stopped for another reason (close()): keep running it
+            self._cancel_here(call)
+        if interrupted is not None and interrupted.count:  # even if the call ended first
+            raise KeyboardInterrupt
+        if call.cancelled and (self.closing or self.dead):
+            raise Closed
+        return call.outcome()
+
+    def _cancel_here(self, call: Call[Any]) -> None:
+        """Cancel ``call`` and run the loop until it has ended (this thread holds driver)."""
+        call.cancel()
+        loop = self.loop
+        while not call.settled and not loop.is_closed():
+            loop.run_forever()  # Call._finish stops it again
+
+    def cancel(self, call: Call[Any]) -> None:
+        """Cancel a handed-over call on the loop and wait (bounded) until it has ended."""
+        if self.cancel_soon(call):
+            call.wait(CANCEL_WAIT)
+
+    def cancel_soon(self, call: Call[Any]) -> bool:
+        """Ask the loop to cancel ``call``, without waiting (False: the loop is gone)."""
+        with self.cond:
+            if self.dead:
+                return False
+            self.loop.call_soon_threadsafe(call.cancel)
+        return True
+
+    def shutdown(self) -> None:
+        """Cancel the calls, close the runner, end the thread (idempotent)."""
+        with self.cond:
+            if not self.dead and not self.closing:
+                self.closing = True
+                self.loop.call_soon_threadsafe(self._begin_stop)
+            self.cond.notify_all()
+        if threading.current_thread() is not self.thread:
+            self.thread.join()
+
+
+def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel every task left on the loop and let them finish (as ``asyncio.run`` does)."""
+    tasks = asyncio.all_tasks(loop)
+    if not tasks:
+        return
+    for task in tasks:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))

@@ -1,0 +1,249 @@
+"""A stream read from another thread: the async stream runs on the sync runner's loop, a
+plain iterator hands its chunks to the caller.
+
+The first ``next()`` starts a *pump* on the loop: one task that reads the async stream
+(``Runner.stream`` or ``ReliableRunner.stream``) and appends each chunk to a small buffer the
+two threads share; ``next()`` takes chunks from it, waiting only when it is empty. So a chunk
+costs the async stream's own work plus a lock, not a round trip between the threads. The
+pump reads at most :data:`READ_AHEAD` chunks ahead of the reader, then pauses (the socket is
+not read meanwhile) until the reader has taken all but :data:`RESUME_AT` of them.
+
+Ending early releases the connection: ``close()``, leaving a ``with`` block, or dropping the
+iterator unfinished cancel the pump (the async stream then ends interrupted, as on
+cancellation); so does Ctrl-C while ``next()`` waits, before the ``KeyboardInterrupt``
+propagates. Like the async stream, a sync stream has one reader.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections import deque
+from collections.abc import AsyncIterator
+from types import TracebackType
+from typing import Any, Final, Generic, Protocol, TypeVar
+
+from returns.result import Failure, Result
+
+from hf_pure.core.errors import HfError, StreamInterrupted
+from hf_pure.shell.sync_loop import CANCEL_WAIT, Call, Closed, LoopThread
+
+T = TypeVar("T")
+C = TypeVar("C")
+C_co = TypeVar("C_co", covariant=True)
+T_co = TypeVar("T_co", covariant=True)
+
+#: Chunks the pump reads ahead of the reader before it pauses.
+READ_AHEAD: Final = 256
+#: The pump resumes once the reader has left no more than this many chunks unread.
+RESUME_AT: Final = 64
+
+#: Why a stream of a closed sync runner ended (its ``StreamInterrupted.reason``).
+SYNC_STREAM_CLOSED: Final = "the sync runner was closed before the stream was read"
+
+
+class AsyncChunks(Protocol[C_co, T_co]):
+    """What the pump reads: ``Stream`` and ``ReliableStream`` both are this."""
+
+    def __aiter__(self) -> AsyncIterator[C_co]: ...
+
+    async def aclose(self) -> None: ...
+
+    @property
+    def done(self) -> bool: ...
+
+    @property
+    def chunks(self) -> tuple[C_co, ...]: ...
+
+    @property
+    def result(self) -> Result[T_co, HfError]: ...
+
+
+class _Pipe(Generic[C]):
+    """The chunks read and not yet taken, and the flags both threads look at (``cond``
+    guards ``waiting``, ``paused`` and ``ended``; the deque itself is thread-safe)."""
+
+    __slots__ = ("buffer", "cond", "ended", "loop", "paused", "resume", "waiting")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.buffer: deque[C] = deque()
+        self.cond = threading.Condition(threading.Lock())
+        self.loop = loop
+        self.ended = False  # the pump has stopped: nothing more will be added
+        self.waiting = False  # the reader waits on ``cond``
+        self.paused = False  # the pump waits for ``resume``
+        self.resume: asyncio.Event | None = None  # made on the loop by the pump
+
+    def wake(self) -> None:
+        """Let a paused pump read on (reader side)."""
+        with self.cond:
+            self.unpause()
+
+    def unpause(self) -> None:
+        """:meth:`wake`, with ``cond`` held."""
+        resume = self.resume
+        if not self.paused or resume is None:
+            return
+        self.paused = False
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the pump went with it
+            self.loop.call_soon_threadsafe(resume.set)
+
+
+async def _pump(inner: AsyncChunks[C, Any], pipe: _Pipe[C]) -> None:
+    """Read ``inner`` into ``pipe`` (on the loop) until it ends or the pump is cancelled."""
+    buffer, cond = pipe.buffer, pipe.cond
+    resume = pipe.resume = asyncio.Event()
+    try:
+        async for chunk in inner:
+            with cond:
+                buffer.append(chunk)
+                if pipe.waiting:
+                    cond.notify()
+                if len(buffer) >= READ_AHEAD:
+                    resume.clear()
+                    pipe.paused = True
+            if pipe.paused:
+                await resume.wait()
+    finally:
+        try:
+            if not inner.done:  # cancelled while paused, or a bug below: release it now
+                await inner.aclose()
+        finally:
+            with cond:
+                pipe.ended = True
+                cond.notify_all()
+
+
+class SyncStream(Generic[C, T]):
+    """Typed chunks as they arrive, then the whole answer in :attr:`result`, without await.
+
+        with runner.stream(request) as stream:
+            for chunk in stream:
+                print(chunk.text, end="")
+        match stream.result: ...
+
+    Iteration never raises for the network or the server: it ends, and ``result`` says how
+    (the same values as the async stream's). ``chunks`` is the async stream's.
+    """
+
+    __slots__ = ("_call", "_closed", "_inner", "_pipe", "_thread")
+
+    def __init__(self, thread: LoopThread, inner: AsyncChunks[C, T]) -> None:
+        self._thread = thread
+        self._inner = inner
+        self._pipe: _Pipe[C] = _Pipe(thread.loop)
+        self._call: Call[None] | None = None
+        self._closed = False  # ended without being read: the runner was closed, or close()
+
+    # -- public ------------------------------------------------------------------------------
+
+    @property
+    def chunks(self) -> tuple[C, ...]:
+        """Every chunk received so far (as the async stream keeps them)."""
+        return self._inner.chunks
+
+    @property
+    def done(self) -> bool:
+        """True once the stream has ended (every chunk received, or cut, or closed)."""
+        return self._pipe.ended or self._inner.done
+
+    @property
+    def result(self) -> Result[T, HfError]:
+        """The outcome: the assembled answer, or the error that ended the stream (before the
+        end, a ``StreamInterrupted`` saying it was not read to its end)."""
+        if self._closed and self._call is None and not self._inner.done:
+            return Failure(StreamInterrupted("", 0, SYNC_STREAM_CLOSED))
+        return self._inner.result
+
+    def collect(self) -> Result[T, HfError]:
+        """Read the rest of the stream and return :attr:`result`."""
+        for _ in self:
+            pass
+        return self.result
+
+    def close(self) -> None:
+        """Stop reading and release the connection (an unfinished stream ends interrupted);
+        iteration ends, chunks read ahead but not taken are dropped."""
+        pipe = self._pipe
+        call = self._call
+        if call is not None:
+            if not call.settled:
+                self._thread.cancel(call)
+        elif not self._closed:
+            with contextlib.suppress(Closed):  # never started: nothing was sent; it ends closed
+                self._thread.call(self._inner.aclose)
+        self._closed = True
+        with pipe.cond:
+            pipe.ended = True
+            pipe.buffer.clear()
+
+    def __enter__(self) -> SyncStream[C, T]:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __iter__(self) -> SyncStream[C, T]:
+        return self
+
+    def __next__(self) -> C:
+        pipe = self._pipe
+        try:
+            chunk = pipe.buffer.popleft()
+        except IndexError:
+            return self._wait()
+        if pipe.paused and len(pipe.buffer) <= RESUME_AT:
+            pipe.wake()
+        return chunk
+
+    def __del__(self) -> None:
+        # dropped unfinished: cancel the pump (the async stream releases its connection)
+        call = self._call
+        if call is not None and not self._pipe.ended:
+            self._thread.cancel_soon(call)
+
+    # -- machinery ---------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        inner, pipe = self._inner, self._pipe
+        try:
+            self._call = self._thread.submit(lambda: _pump(inner, pipe))
+        except Closed:
+            self._closed = True
+            pipe.ended = True
+
+    def _wait(self) -> C:
+        """The buffer is empty: start the pump if needed and wait for a chunk or the end."""
+        pipe = self._pipe
+        if self._call is None and not self._closed:
+            self._start()
+        cond = pipe.cond
+        try:
+            with cond:
+                while not pipe.buffer and not pipe.ended:
+                    pipe.unpause()  # (a no-op in practice: it pauses with a full buffer)
+                    pipe.waiting = True
+                    try:
+                        cond.wait()
+                    finally:
+                        pipe.waiting = False
+                if pipe.buffer:
+                    return pipe.buffer.popleft()
+        except KeyboardInterrupt:
+            if self._call is not None:
+                self._thread.cancel(self._call)
+            raise
+        self._raise_if_broken()
+        raise StopIteration
+
+    def _raise_if_broken(self) -> None:
+        """Re-raise what made the pump fail (a bug below: the network never raises here)."""
+        call = self._call
+        if call is None or self._closed:
+            return
+        # the pump has ended: its task is finishing; cancelled means closed or interrupted
+        if call.wait(CANCEL_WAIT) and call.error is not None:
+            raise call.error
