@@ -192,6 +192,9 @@ if TYPE_CHECKING:
     from hf_pure.tasks.batching import (
         BatchFailed as BatchFailed, FailedPart as FailedPart, plan_batches as plan_batches,
     )
+    from hf_pure.tasks.structured import (
+        json_schema_of as json_schema_of, parse_answer as parse_answer, structured as structured,
+    )
     from hf_pure.shell.batch import embed_all as embed_all
     from hf_pure.shell.sync import (
         open_sync_runner as open_sync_runner, SyncRunner as SyncRunner, SyncStream as SyncStream,

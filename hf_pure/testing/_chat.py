@@ -32,6 +32,7 @@ from ._chat_reply import (
     split_args,
     stream_answer,
 )
+from ._structured import check_format
 from ._text import count_words
 
 __all__ = ["CREATED", "FINGERPRINT", "chat_answer", "resolve_chat_model"]
@@ -291,6 +292,7 @@ def chat_answer(
         include_usage = bool(options.get("include_usage")) if options else False
         _, tool = _tools(data)
         fmt = _response_format(data, grammar=grammar)
+        check_format(fmt)
     except Invalid as exc:
         return validation_error(exc.message)
 

@@ -8,6 +8,7 @@ from types import MappingProxyType
 
 from . import _json as orjson  # msgspec underneath
 from ._answers import SseAnswer
+from ._structured import instance_of
 from ._text import VOCAB, logprob_of, pick_words, schema_example
 
 __all__ = ["CREATED", "DONE_LINE", "EXTRA", "FINGERPRINT", "Prompt", "Tool", "build_choice"]
@@ -136,7 +137,7 @@ def build_choice(
     if kind == "json_object":
         pieces = _split_json(orjson.dumps({"answer": "".join(pieces)}).decode())
     elif kind == "json_schema":
-        value = schema_example(schema) if isinstance(schema, dict) else {}
+        value = instance_of(schema) if isinstance(schema, dict) else {}
         pieces = _split_json(orjson.dumps(value).decode())
     out.pieces = pieces
     return out

@@ -15,6 +15,7 @@ from ._answers import (
     parse_object,
     validation_error,
 )
+from ._structured import grammar_schema, grammar_tokens
 from ._text import VOCAB, count_words, logprob_of, pick_words
 
 __all__ = ["DEFAULT_MAX_NEW_TOKENS", "TOKEN_ID_OFFSET", "tgi_answer"]
@@ -54,10 +55,12 @@ def tgi_answer(body: bytes, *, reply_tokens: int, allow_stream: bool = True) -> 
         details = bool(opt_bool(params, "details"))
         opt_bool(params, "do_sample")
         stream = bool(opt_bool(data, "stream")) and allow_stream
+        grammar = grammar_schema(params)
     except Invalid as exc:
         return validation_error(exc.message)
 
-    indices = pick_words(f"{inputs}\x00{seed}\x00".encode(), min(reply_tokens, max_new))
+    key = f"{inputs}\x00{seed}\x00".encode()
+    indices = [] if grammar is not None else pick_words(key, min(reply_tokens, max_new))
     finish = "length" if max_new < reply_tokens else "eos_token"
     tokens: list[dict[str, object]] = []
     generated = ""
@@ -75,6 +78,8 @@ def tgi_answer(body: bytes, *, reply_tokens: int, allow_stream: bool = True) -> 
         if stops and any(s in generated for s in stops):
             finish = "stop_sequence"
             break
+    if grammar is not None:  # the answer is JSON that follows the schema
+        tokens, generated, finish = grammar_tokens(grammar, max_new, stops, TOKEN_ID_OFFSET)
     generated_text = inputs + generated if full_text else generated
     if stream:
         return _stream(
