@@ -664,3 +664,21 @@ def test_the_trusted_constructors_set_every_field_as_attrs_init_does() -> None:
     tgi_made = hf.TextGenerationRequest(model=TGI, prompt="Once", options={"max_new_tokens": 3})
     assert tgi == tgi_made and hash(tgi) == hash(tgi_made)
     assert attrs.evolve(built, stream=True).stream  # still an attrs value to evolve
+
+
+def test_json_schema_keeps_the_property_order_on_the_wire() -> None:
+    # models tend to write properties in schema order: the schema must not be sent sorted
+    schema = {
+        "type": "object",
+        "properties": {"zeta": {"type": "string"}, "alpha": {"type": "integer"}},
+    }
+    sent = hf.chat(MODEL, [hf.user("hi")])
+    sent = hf.json_schema("r", schema)(sent)
+    body = sent.to_call().body or b""
+    assert body.index(b'"zeta"') < body.index(b'"alpha"')
+    assert sent.check(LIMITS) is None
+    bad = hf.json_schema("r", {"type": "object", "minimum": float("nan")})(
+        hf.chat(MODEL, [hf.user("hi")])
+    )
+    problem = bad.check(LIMITS)
+    assert problem is not None and problem.field.startswith("response_format")

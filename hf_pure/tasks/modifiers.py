@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, cast
 
 import attrs
 
+from hf_pure.core.codec import dumps
 from hf_pure.tasks.chat import ChatRequest
 from hf_pure.tasks.messages import Message, MessageLike, _freeze_messages, as_message
-from hf_pure.tasks.options import Unsendable
+from hf_pure.tasks.options import RawJson, Unsendable, unsendable_json
 from hf_pure.tasks.tools import Tool
 
 if TYPE_CHECKING:  # only for types: chat users don't pay for loading text generation
@@ -237,11 +238,14 @@ def json_mode() -> ChatModifier:
 
 
 def json_schema(name: str, schema: Mapping[str, Any], *, strict: bool = True) -> ChatModifier:
-    """Ask for an answer that follows a JSON schema."""
+    """Ask for an answer that follows a JSON schema. The schema goes on the wire with its keys
+    in the order given (models tend to write properties in schema order), not sorted as other
+    JSON options are frozen."""
     given = dict(schema) if isinstance(schema, Mapping) else schema
     inner = {"name": name, "schema": given, "strict": strict}
     spec = {"type": "json_schema", "json_schema": inner}
-    return chat_option("response_format", spec, "json_schema")
+    problem = unsendable_json(spec)
+    return chat_option("response_format", problem or RawJson(dumps(spec)), "json_schema")
 
 
 def n(count: int) -> ChatModifier:
