@@ -204,6 +204,7 @@ class Stream(Generic[C, T]):
                 ready = self._ready
                 pos = self._pos
             if self._ended:
+                self._ready = _NONE  # all handed out: the stream holds no chunk any more
                 return
             if self._reading:
                 raise RuntimeError(TWO_READERS)
@@ -220,6 +221,7 @@ class Stream(Generic[C, T]):
             self._pos = pos + 1
             return ready[pos]
         if self._ended:
+            self._ready = _NONE  # all handed out: the stream holds no chunk any more
             raise StopAsyncIteration
         if self._reading:
             raise RuntimeError(TWO_READERS)
@@ -237,10 +239,12 @@ class Stream(Generic[C, T]):
             outcome = Failure(self._runner._fail(outcome.failure()))
         self._outcome = outcome
         self._ended = True
+        self._last = None
 
     def _end_complete(self) -> None:
         self._complete = True
         self._ended = True
+        self._last = None
 
     def _interrupted(self, reason: str) -> None:
         self._end(
@@ -413,4 +417,5 @@ class Stream(Generic[C, T]):
         if pos < len(self._ready):
             self._pos = pos + 1
             return self._ready[pos]
+        self._ready = _NONE
         raise StopAsyncIteration
