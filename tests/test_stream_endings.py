@@ -8,7 +8,7 @@ import gc
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import aiohttp
 import pytest
@@ -241,7 +241,7 @@ async def test_a_wrong_typed_token_is_a_type_error_never_the_environment(
 # ---------------------------------------------------------------- chunks kept only when asked
 
 
-def holders(items: list[object]) -> list[int]:
+def holders(items: Sequence[object]) -> list[int]:
     """How many references each item has (the same for items nothing else holds)."""
     return [sys.getrefcount(item) for item in items]
 
