@@ -51,7 +51,6 @@ NOT_KEPT: Final = (
     "or keep the ones you need as you iterate"
 )
 
-_NONE: Final[tuple[Any, ...]] = ()
 
 
 class Stream(Generic[C, T]):
@@ -82,7 +81,6 @@ class Stream(Generic[C, T]):
         "_kept",
         "_last",
         "_outcome",
-        "_pos",
         "_reading",
         "_ready",
         "_received",
@@ -108,8 +106,8 @@ class Stream(Generic[C, T]):
         self._base_url = base_url
         self._resp: aiohttp.ClientResponse | None = None
         self._acc: Any = codec.start()  # every chunk read so far, folded
-        self._ready: Sequence[C] = _NONE  # the chunks of the last read, handed out up to _pos
-        self._pos = 0
+        # the chunks read and not yet handed out, last first (handing one out is a pop)
+        self._ready: list[C] = []
         self._last: C | None = None  # the last chunk read
         self._kept: list[C] | None = [] if keep_chunks else None
         self._tail = b""
@@ -193,18 +191,13 @@ class Stream(Generic[C, T]):
 
     async def _each(self) -> AsyncIterator[C]:
         """What ``async for`` reads: ``__anext__`` as a generator, so that a chunk already read
-        is handed out by a resumed frame, not a new coroutine per chunk. The position is the
-        stream's own, so ``anext(stream)`` and loops can take turns."""
+        is handed out by a resumed frame, not a new coroutine per chunk. Both pop from the
+        stream's own list, so ``anext(stream)`` and loops can take turns."""
         while True:
             ready = self._ready
-            pos = self._pos
-            while pos < len(ready):
-                self._pos = pos + 1
-                yield ready[pos]
-                ready = self._ready
-                pos = self._pos
+            while ready:
+                yield ready.pop()
             if self._ended:
-                self._ready = _NONE  # all handed out: the stream holds no chunk any more
                 return
             if self._reading:
                 raise RuntimeError(TWO_READERS)
@@ -216,12 +209,9 @@ class Stream(Generic[C, T]):
 
     async def __anext__(self) -> C:
         ready = self._ready
-        pos = self._pos
-        if pos < len(ready):  # chunks already read, not yet handed out
-            self._pos = pos + 1
-            return ready[pos]
+        if ready:  # chunks already read, not yet handed out
+            return ready.pop()
         if self._ended:
-            self._ready = _NONE  # all handed out: the stream holds no chunk any more
             raise StopAsyncIteration
         if self._reading:
             raise RuntimeError(TWO_READERS)
@@ -269,14 +259,15 @@ class Stream(Generic[C, T]):
                 resp.release()
 
     def _hand(self, chunks: list[C]) -> None:
-        """Fold ``chunks`` (the next ones) and make them the ones to hand out."""
+        """Fold ``chunks`` (the next ones) and make them the ones to hand out (all of the
+        last read's were: this runs only when there are none left)."""
         self._acc = self._codec.fold(self._acc, chunks)
-        self._ready = chunks
-        self._pos = 0
         self._last = chunks[-1]
         kept = self._kept
         if kept is not None:
             kept += chunks
+        chunks.reverse()
+        self._ready = chunks
 
     async def _open(self) -> bool:
         """Send the request; False when the stream ended before any event."""
@@ -370,7 +361,6 @@ class Stream(Generic[C, T]):
     async def _fill(self) -> C:
         """Read until there is a chunk to hand out or the stream has ended."""
         self._reading = True
-        self._ready = _NONE  # all handed out: not held while waiting for data
         try:
             if not self._started and not await self._open():
                 return self._next_ready()  # the whole answer came as one reply, or nothing
@@ -413,9 +403,7 @@ class Stream(Generic[C, T]):
     def _next_ready(self) -> C:
         """The next chunk read and not yet handed out; StopAsyncIteration when none is left
         (the stream has ended)."""
-        pos = self._pos
-        if pos < len(self._ready):
-            self._pos = pos + 1
-            return self._ready[pos]
-        self._ready = _NONE
+        ready = self._ready
+        if ready:
+            return ready.pop()
         raise StopAsyncIteration

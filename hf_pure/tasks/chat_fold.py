@@ -129,9 +129,10 @@ def fold_plain(acc: ChatFold, chunks: Sequence[ChatChunk]) -> ChatFold | None:
         choices = chunk.choices
         if not choices:
             continue
-        if len(choices) != 1:
+        try:
+            (first_choice,) = choices
+        except ValueError:  # more than one choice
             return None
-        first_choice = choices[0]
         delta = first_choice.delta
         if first_choice.index or delta.tool_calls or delta.reasoning_content or delta.reasoning:
             return None
