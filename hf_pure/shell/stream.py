@@ -52,7 +52,6 @@ NOT_KEPT: Final = (
 )
 
 
-
 class Stream(Generic[C, T]):
     """Typed chunks as they arrive, then the whole answer in :attr:`result`.
 
