@@ -206,12 +206,13 @@ def run_stream(codec: Any, datas: list[bytes], split: int) -> None:
     events += more
     events += sse.flush(tail)
     chunks, ending = codec.events(events, "rid")
+    folded = codec.fold(codec.start(), chunks)
     assert ending is None or isinstance(ending, Done | Broken | HfErrorBase)
     if isinstance(ending, HfErrorBase):
         specific(ending)
-        specific(ended_by(codec, chunks, ending))  # type: ignore[arg-type]
+        specific(ended_by(folded, ending))  # type: ignore[arg-type]
     for complete in (True, False):
-        out = conclude(codec, chunks, complete=complete, reason="cut", request_id="rid")
+        out = conclude(codec, folded, complete=complete, reason="cut", request_id="rid")
         assert isinstance(out, Success | Failure)
         if isinstance(out, Failure):
             specific(out.failure())

@@ -169,11 +169,12 @@ def test_an_error_event_ending_a_stream_keeps_the_text_before_it() -> None:
     from hf_pure.tasks.chat_stream import CHAT_CODEC
 
     chunks = [hf.ChatChunk(choices=(hf.ChunkChoice(delta=hf.Delta(content=t)),)) for t in "ab"]
-    err = ended_by(CHAT_CODEC, chunks, ErrorEvent("boom", "generation"))
+    folded = CHAT_CODEC.fold(CHAT_CODEC.start(), chunks)
+    err = ended_by(folded, ErrorEvent("boom", "generation"))
     assert err == ErrorEvent("boom", "generation", received="ab", chunks=2)
     assert "after 2 chunks" in err.message
     other = hf.ServerError(500)
-    assert ended_by(CHAT_CODEC, chunks, other) is other
+    assert ended_by(folded, other) is other
 
 
 @pytest.mark.parametrize(

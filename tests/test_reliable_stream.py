@@ -84,6 +84,25 @@ async def test_a_failure_before_the_first_chunk_is_retried(
     assert outcomes(reliable) == {"ServerError": 1, "ConnectionFailed": 1, "success": 1}
 
 
+async def test_the_chunks_are_kept_only_when_asked(runner: hf.Runner, emulator: Emulator) -> None:
+    time = FakeTime()
+    reliable = reliable_for(runner, time)
+    plain = reliable.stream(REQ)
+    with pytest.raises(RuntimeError, match=r"keep_chunks=True"):
+        _ = plain.chunks
+    assert isinstance(await plain.collect(), Success)
+    with pytest.raises(RuntimeError, match=r"keep_chunks=True"):
+        _ = plain.chunks
+    emulator.script("chat", Fault.status(503))  # a failed attempt first: its chunks are none
+    kept = reliable.stream(REQ, keep_chunks=True)
+    assert kept.chunks == ()
+    got = [chunk async for chunk in kept]
+    assert len(got) > 1
+    assert list(kept.chunks) == got
+    assert kept.result.unwrap() == hf.assemble_chat(got)
+    assert chat_posts(emulator) == 3
+
+
 async def test_after_the_first_chunk_nothing_is_retried(
     runner: hf.Runner, emulator: Emulator
 ) -> None:

@@ -140,3 +140,84 @@ def test_arbitrary_bytes_never_raise(pieces: list[bytes]) -> None:
 def test_split_point_does_not_change_arbitrary_input(blob: bytes, cut: int) -> None:
     cut = min(cut, len(blob))
     assert decode_all([blob[:cut], blob[cut:]]) == decode_all([blob])
+
+
+# ---------------------------------------------------------------- the per-token path
+
+
+def decode_lean(pieces: list[bytes]) -> list[SseEvent]:
+    """``feed_lean`` over ``pieces``, its bare data bytes read as the plain events they are."""
+    tail = b""
+    out: list[SseEvent] = []
+    for piece in pieces:
+        tail, items = sse.feed_lean(tail, piece)
+        out.extend(i if isinstance(i, SseEvent) else SseEvent(i) for i in items)
+    out.extend(sse.flush(tail))
+    return out
+
+
+def reference(stream: bytes) -> list[SseEvent]:
+    """Events by the rules of the WHATWG event-stream format, line by line (data and event
+    type only: the streams below have no id or retry fields)."""
+    out: list[SseEvent] = []
+    data: list[bytes] = []
+    kind = b""
+    for line in stream.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n"):
+        if not line:  # dispatch
+            if data:
+                out.append(SseEvent(b"\n".join(data), kind.decode() or "message"))
+            data, kind = [], b""
+            continue
+        if line.startswith(b":"):
+            continue
+        name, colon, value = line.partition(b":")
+        if colon and value.startswith(b" "):
+            value = value[1:]
+        if name == b"data":
+            data.append(value)
+        elif name == b"event":
+            kind = value
+    return out
+
+
+_payload = st.sampled_from([b"{}", b'{"a": 1}', b"[DONE]", b"", b" x", b"data: y", b"\xff"])
+_line = st.one_of(
+    _payload.map(lambda p: b"data: " + p),
+    _payload.map(lambda p: b"data:" + p),
+    st.sampled_from([b"data", b": ping", b"event: error", b"retry: soon", b"noise", b""]),
+)
+# mostly single-line data events, as streams are, with the odd one that isn't
+_block = st.one_of(
+    _payload.map(lambda p: [b"data: " + p]),
+    _payload.map(lambda p: [b"data: " + p]),
+    _payload.map(lambda p: [b"data:" + p]),
+    st.lists(_line, min_size=1, max_size=3),
+)
+
+
+@settings(max_examples=400)
+@given(
+    blocks=st.lists(_block, max_size=8),
+    eol=st.sampled_from([b"\n", b"\n", b"\r\n"]),
+    cuts=st.lists(st.integers(min_value=0, max_value=300), max_size=6),
+)
+def test_the_lean_path_reads_plain_runs_as_the_rules_say(
+    blocks: list[list[bytes]], eol: bytes, cuts: list[int]
+) -> None:
+    stream = b"".join(eol.join(lines) + eol + eol for lines in blocks)
+    points = sorted({min(c, len(stream)) for c in cuts})
+    pieces = [stream[a:b] for a, b in zip([0, *points], [*points, len(stream)], strict=True)]
+    assert decode_lean(pieces) == reference(stream)
+    assert decode_lean([stream]) == reference(stream)
+
+
+def test_plain_runs_with_and_without_the_space() -> None:
+    assert sse.feed_lean(b"", b"data:{}\n\ndata:[]\n\ndata:") == (b"data:", [b"{}", b"[]"])
+    # the space after the colon is removed once, whichever event has it
+    assert decode_lean([b"data:a\n\ndata: b\n\n"]) == [SseEvent(b"a"), SseEvent(b"b")]
+    assert decode_lean([b"data: a\n\ndata:b\n\n"]) == [SseEvent(b"a"), SseEvent(b"b")]
+    assert decode_lean([b"data: a\n\n\ndata: b\n\n"]) == [SseEvent(b"a"), SseEvent(b"b")]
+    assert decode_lean([b"data: a\ndata: b\n\ndata: c\n\n"]) == [
+        SseEvent(b"a\nb"),
+        SseEvent(b"c"),
+    ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import aiohttp
 import pytest
@@ -235,3 +236,66 @@ async def test_a_wrong_typed_token_is_a_type_error_never_the_environment(
     assert type(token).__name__ in str(caught.value)
     assert "hf_bytes_token" not in str(caught.value)  # the value itself is never shown
     assert emulator.requests == []
+
+
+# ---------------------------------------------------------------- chunks kept only when asked
+
+
+def holders(items: Sequence[object]) -> list[int]:
+    """How many references each item has (the same for items nothing else holds)."""
+    return [sys.getrefcount(item) for item in items]
+
+
+async def test_a_stream_folds_its_chunks_and_keeps_none(runner: hf.Runner) -> None:
+    req = pipe(ask(), hf.max_tokens(40))
+    stream = runner.stream(req)
+    got = [c async for c in stream]
+    assert len(got) > 1
+    answer, whole = stream.result.unwrap(), (await runner.run(req)).unwrap()
+    assert (answer.text, answer.finish_reason, answer.usage) == (
+        whole.text,
+        whole.finish_reason,
+        whole.usage,
+    )
+    assert answer.text == "".join(c.text for c in got)
+    alone = holders([object(), object()])[0]
+    assert holders(got) == [alone] * len(got)  # the stream holds none of them
+    with pytest.raises(RuntimeError, match=r"keep_chunks=True"):
+        _ = stream.chunks
+
+
+async def test_keep_chunks_keeps_every_chunk(runner: hf.Runner) -> None:
+    stream = runner.stream(ask(), keep_chunks=True)
+    first = await anext(stream)
+    assert stream.chunks[0] is first
+    rest = [c async for c in stream]
+    assert list(stream.chunks) == [first, *rest]
+    alone = holders([object(), object()])[0]
+    assert holders(rest) == [alone + 1] * len(rest)  # and the stream's own list
+    assert stream.result.unwrap() == hf.assemble_chat(stream.chunks)
+
+
+async def test_a_cut_stream_keeps_what_was_folded(runner: hf.Runner, emulator: Emulator) -> None:
+    emulator.script("chat", Fault.stream_error(after=3))
+    stream = runner.stream(ask())
+    got = [c async for c in stream]
+    err = failure_of(stream.result)
+    assert isinstance(err, hf.ErrorEvent)
+    assert (err.chunks, err.received) == (3, "".join(c.text for c in got))
+    emulator.script("chat", Fault.cut(after=4))
+    cut = runner.stream(ask())
+    got = [c async for c in cut]
+    interrupted = failure_of(cut.result)
+    assert isinstance(interrupted, hf.StreamInterrupted)
+    assert (interrupted.chunks, interrupted.received) == (4, "".join(c.text for c in got))
+
+
+async def test_a_text_generation_stream_folds_its_tokens(runner: hf.Runner) -> None:
+    req = pipe(hf.text_generation(TGI, "The sea"), hf.max_tokens(12))
+    whole = (await runner.run(req)).unwrap()
+    stream = runner.stream(req, keep_chunks=True)
+    got = [c async for c in stream]
+    assert all(isinstance(c, hf.TextGenerationChunk) for c in got)
+    assert stream.result.unwrap() == whole
+    assert "".join(c.text for c in got) == whole.text
+    assert list(stream.chunks) == got

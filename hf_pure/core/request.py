@@ -3,13 +3,14 @@
 A request is any frozen, hashable value that can say what is wrong with it (``check``), turn
 itself into an :class:`HttpCall` (``to_call``) and decode a reply (``decode``). A streaming
 request also turns itself into a streaming call and names the :class:`StreamCodec` that turns
-SSE events into typed chunks and, at the end, the chunks into the whole answer.
+SSE events into typed chunks and folds the chunks, as they arrive, into a small accumulator
+that gives the whole answer at the end (the chunks themselves need not be kept).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Final, Protocol, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -24,6 +25,20 @@ from hf_pure.core.value import Value
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 C = TypeVar("C")
+
+
+class Folded(Protocol):
+    """What every stream accumulator tells, whatever else it folds: the text received so far
+    (what a cut stream keeps) and how many chunks were folded into it."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def count(self) -> int: ...
+
+
+A = TypeVar("A", bound=Folded)
 
 
 class Done:
@@ -62,8 +77,13 @@ class Request(Protocol[T_co]):
         ...
 
 
-class StreamCodec(Protocol[C, T_co]):  # type: ignore[misc]  # T_co in as_chunk: see there
-    """Turns SSE events into chunks ``C`` and the chunks into the whole answer ``T_co``."""
+class StreamCodec(Protocol[C, A, T_co]):  # type: ignore[misc]  # T_co in as_chunk: see there
+    """Turns SSE events into chunks ``C``, folds chunks into an accumulator ``A`` as they
+    arrive, and the accumulator into the whole answer ``T_co``.
+
+    The fold is pure and associative over the order of the chunks: folding a stream's chunks
+    in any split into batches gives the accumulator of folding them all at once, so the runner
+    folds each read's chunks and keeps none (``assemble`` below is that fold in one go)."""
 
     def event(self, event: SseEvent, request_id: str | None) -> C | HfError | Done | Broken | None:
         """A chunk, an error that ends the stream, DONE, Broken (unreadable), or None to skip."""
@@ -82,18 +102,23 @@ class StreamCodec(Protocol[C, T_co]):  # type: ignore[misc]  # T_co in as_chunk:
         """True when the stream is complete if the body ends right after ``chunk``."""
         ...
 
-    def text(self, chunks: Sequence[C]) -> str:
-        """The text carried by ``chunks`` (kept when a stream is cut)."""
+    def start(self) -> A:
+        """The accumulator of a stream with no chunk yet."""
         ...
 
-    def assemble(self, chunks: Sequence[C]) -> T_co:
-        """The whole answer from the chunks of a complete stream."""
+    def fold(self, acc: A, chunks: Sequence[C]) -> A:
+        """``acc`` with ``chunks`` (the next ones, in order) folded in; ``acc`` is unchanged."""
+        ...
+
+    def finish(self, acc: A) -> T_co:
+        """The whole answer of a complete stream, from its accumulator."""
         ...
 
     def as_chunk(self, answer: T_co) -> C:  # type: ignore[misc]
         """The whole answer as one chunk, for a server that ignored ``"stream": true`` and
-        sent it as one reply (its ``text`` is the answer's text). ``T_co`` stays covariant
-        for the requests' sake; the runner only hands a codec what its own request decoded."""
+        sent it as one reply (folded, its ``text`` is the answer's text). ``T_co`` stays
+        covariant for the requests' sake; the runner only hands a codec what its own request
+        decoded."""
         ...
 
 
@@ -106,7 +131,7 @@ class StreamingRequest(Request[T_co], Protocol[T_co, C]):
         ...
 
     @property
-    def codec(self) -> StreamCodec[C, T_co]: ...
+    def codec(self) -> StreamCodec[C, Any, T_co]: ...
 
     def to_stream_call(self) -> HttpCall: ...
 
@@ -135,23 +160,29 @@ def decode_reply(request: Request[T], reply: RawReply) -> Result[T, HfError]:
     return Failure(error_from_reply(reply))
 
 
+def assemble(codec: StreamCodec[C, Any, T], chunks: Sequence[C]) -> T:
+    """The whole answer from all the chunks of a complete stream at once."""
+    return codec.finish(codec.fold(codec.start(), chunks))
+
+
 def conclude(
-    codec: StreamCodec[C, T],
-    chunks: Sequence[C],
+    codec: StreamCodec[C, A, T],
+    acc: A,
     *,
     complete: bool,
     reason: str,
     request_id: str | None,
 ) -> Result[T, HfError]:
-    """The outcome of a stream that has ended: the whole answer, or what arrived and why not."""
+    """The outcome of a stream that has ended, from what was folded: the whole answer, or the
+    text that arrived, how many chunks, and why it is not whole."""
     if complete:
-        return Success(codec.assemble(chunks))
-    return Failure(StreamInterrupted(codec.text(chunks), len(chunks), reason, request_id))
+        return Success(codec.finish(acc))
+    return Failure(StreamInterrupted(acc.text, acc.count, reason, request_id))
 
 
-def ended_by(codec: StreamCodec[C, T], chunks: Sequence[C], error: HfError) -> HfError:
+def ended_by(acc: Folded, error: HfError) -> HfError:
     """The error that ended a stream, with what arrived before it: an :class:`ErrorEvent` keeps
-    the text of the chunks received (the codec reads one event and can't know them)."""
-    if isinstance(error, ErrorEvent) and chunks:
-        return attrs.evolve(error, received=codec.text(chunks), chunks=len(chunks))
+    the text of the chunks folded before it (the codec reads one event and can't know them)."""
+    if isinstance(error, ErrorEvent) and acc.count:
+        return attrs.evolve(error, received=acc.text, chunks=acc.count)
     return error

@@ -79,22 +79,42 @@ def feed_lean(tail: bytes, data: bytes) -> tuple[bytes, list[bytes | SseEvent]]:
         if buf[-1:] == b"\r":  # might be the first half of a \r\n split across reads
             buf, hold = buf[:-1], b"\r"
         buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    if b"\n\n" not in buf:
+    end = buf.rfind(b"\n\n")
+    if end < 0:
         return buf + hold, []
+    if buf.startswith(b"data:"):
+        datas = _plain_datas(buf, end)
+        if datas is not None:
+            return buf[end + 2 :] + hold, datas  # type: ignore[return-value]
+    return _feed_blocks(buf, hold)
+
+
+def _plain_datas(buf: bytes, end: int) -> list[bytes] | None:
+    """The data of every event in ``buf[:end]`` when each is one ``data:`` line (what nearly
+    every read of a stream holds); None otherwise. Splitting on the separator and prefix at
+    once finds them in one pass; the events were all single lines exactly when no newline is
+    left in what the split gave."""
+    if buf[5:6] == b" ":
+        datas = buf[6:end].split(b"\n\ndata: ")
+    else:  # "data:" without the space (TGI): a space after the colon would be removed
+        datas = buf[5:end].split(b"\n\ndata:")
+        if any(d[:1] == b" " for d in datas):
+            return None
+    if len(datas) == 1:
+        return None if b"\n" in datas[0] else datas
+    return None if b"\n" in b"".join(datas) else datas
+
+
+def _feed_blocks(buf: bytes, hold: bytes) -> tuple[bytes, list[bytes | SseEvent]]:
+    """:func:`feed_lean` for a read that holds other events than plain data lines."""
     blocks = buf.split(b"\n\n")
     rest = blocks.pop()
     items: list[bytes | SseEvent] = []
     append = items.append
     # One count over the buffer tells whether every block is a single line (the newlines are
     # exactly the separators); then a block starting with "data:" is a plain data event and
-    # needs no line splitting. This loop runs once per token.
+    # needs no line splitting.
     single_lines = buf.count(b"\n") - rest.count(b"\n") == 2 * len(blocks)
-    if (
-        single_lines
-        and buf.startswith(b"data: ")
-        and buf.count(b"\n\ndata: ") - rest.startswith(b"data: ") == len(blocks) - 1
-    ):  # every block is one "data: " line: the payloads are the blocks minus that prefix
-        return rest + hold, [block[6:] for block in blocks]
     for block in blocks:
         if single_lines and block.startswith(b"data:"):
             append(block[6:] if block.startswith(b"data: ") else block[5:])

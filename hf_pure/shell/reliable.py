@@ -155,10 +155,15 @@ class ReliableRunner:
         loop's own, not one wrapped around it)."""
         return _drive(self.runner, self, request, self._clock, self._sleep, self._wall)
 
-    def stream(self, request: StreamingRequest[T, C]) -> ReliableStream[C, T]:
+    def stream(
+        self, request: StreamingRequest[T, C], *, keep_chunks: bool = False
+    ) -> ReliableStream[C, T]:
         """``async for chunk in reliable.stream(request)``: the stream under the policy, with
-        ``run``'s admission, retries before the first chunk, and one record at its end."""
-        return ReliableStream(self.runner, self, request, self._clock, self._sleep, self._wall)
+        ``run``'s admission, retries before the first chunk, and one record at its end
+        (``keep_chunks=True``: it also keeps every chunk, in ``stream.chunks``)."""
+        return ReliableStream(
+            self.runner, self, request, self._clock, self._sleep, self._wall, keep_chunks
+        )
 
     def snapshot(self) -> ReliabilityState:
         """The state as it is now (a frozen value: later calls don't change it)."""

@@ -31,6 +31,7 @@ from hf_pure.shell.reliable_steps import (
     give_back,
 )
 from hf_pure.shell.runner import Runner, Stream
+from hf_pure.shell.stream import NOT_KEPT
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -53,6 +54,7 @@ class ReliableStream(Generic[C, T]):
         "_clock",
         "_decision",
         "_inner",
+        "_keep",
         "_loop",
         "_outcome",
         "_policy",
@@ -72,8 +74,10 @@ class ReliableStream(Generic[C, T]):
         clock: Clock,
         sleep: Sleep,
         wall: Clock,
+        keep_chunks: bool = False,
     ) -> None:
         self._runner = runner
+        self._keep = keep_chunks
         self._cell = cell
         self._request = request
         self._clock = clock
@@ -91,7 +95,10 @@ class ReliableStream(Generic[C, T]):
 
     @property
     def chunks(self) -> tuple[C, ...]:
-        """Every chunk received so far."""
+        """Every chunk received so far (of the attempt that handed one out), when the stream
+        was opened with ``keep_chunks=True``; otherwise a ``RuntimeError`` saying so."""
+        if not self._keep:
+            raise RuntimeError(NOT_KEPT)
         return self._inner.chunks if self._inner is not None else ()
 
     @property
@@ -231,7 +238,7 @@ class ReliableStream(Generic[C, T]):
                 raise StopAsyncIteration
             policy, decision = admitted
             sent_at = clock()
-            inner = self._runner.stream(request, base_url=decision.endpoint)
+            inner = self._runner.stream(request, base_url=decision.endpoint, keep_chunks=self._keep)
             try:
                 chunk = await inner.__anext__()
             except StopAsyncIteration:

@@ -229,10 +229,15 @@ class Runner:
         return Failure(self._fail(error_from_reply(reply))), sent, received
 
     def stream(
-        self, request: StreamingRequest[T, C], *, base_url: str | None = None
+        self,
+        request: StreamingRequest[T, C],
+        *,
+        base_url: str | None = None,
+        keep_chunks: bool = False,
     ) -> Stream[C, T]:
-        """Stream a request over SSE: an async iterator of typed chunks with a ``result``."""
-        return Stream(self, request, base_url)
+        """Stream a request over SSE: an async iterator of typed chunks with a ``result``
+        (``keep_chunks=True``: the stream also keeps every chunk, in ``stream.chunks``)."""
+        return Stream(self, request, base_url, keep_chunks)
 
     async def _collect(
         self, request: StreamingRequest[T, Any], base_url: str | None

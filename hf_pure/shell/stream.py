@@ -1,4 +1,4 @@
-"""A stream: typed chunks read from one SSE reply, then the whole answer.
+"""A stream: typed chunks read from one SSE reply, folded as they arrive into the whole answer.
 
 Made by :meth:`hf_pure.shell.runner.Runner.stream`; it sends nothing until it is first read.
 """
@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import aiohttp
 from returns.result import Failure, Result, Success
@@ -44,6 +44,13 @@ TWO_READERS: Final = (
     "(read it in one task and share stream.result or its chunks, or make one stream per task)"
 )
 
+#: The usage error of asking a stream that does not keep its chunks for them.
+NOT_KEPT: Final = (
+    "this stream does not keep its chunks (it folds them into .result as they arrive): "
+    "open it with runner.stream(request, keep_chunks=True) to have them in .chunks, "
+    "or keep the ones you need as you iterate"
+)
+
 
 class Stream(Generic[C, T]):
     """Typed chunks as they arrive, then the whole answer in :attr:`result`.
@@ -57,20 +64,24 @@ class Stream(Generic[C, T]):
 
     Iteration never raises for the network or the server: it just ends, and ``result`` says
     how. A server that ignores ``stream`` and sends the whole answer gives it as one chunk.
+    The chunks are folded into the answer as they arrive and not kept, unless the stream was
+    opened with ``keep_chunks=True`` (then :attr:`chunks` has them all).
     Leaving an ``async with`` block, ``aclose()``, breaking out of the loop and dropping the
     stream, or cancelling the task all release the connection. A stream has one reader: a
     second task asking for a chunk while the first waits for data gets a ``RuntimeError``.
     """
 
     __slots__ = (
+        "_acc",
         "_base_url",
-        "_chunks",
         "_codec",
         "_complete",
         "_ended",
+        "_kept",
+        "_last",
         "_outcome",
-        "_pos",
         "_reading",
+        "_ready",
         "_received",
         "_request",
         "_request_id",
@@ -82,15 +93,22 @@ class Stream(Generic[C, T]):
     )
 
     def __init__(
-        self, runner: Runner, request: StreamingRequest[T, C], base_url: str | None
+        self,
+        runner: Runner,
+        request: StreamingRequest[T, C],
+        base_url: str | None,
+        keep_chunks: bool = False,
     ) -> None:
         self._runner = runner
         self._request = request
-        self._codec = request.codec
+        self._codec = codec = request.codec
         self._base_url = base_url
         self._resp: aiohttp.ClientResponse | None = None
-        self._chunks: list[C] = []
-        self._pos = 0  # chunks before this index have been handed out
+        self._acc: Any = codec.start()  # every chunk read so far, folded
+        # the chunks read and not yet handed out, last first (handing one out is a pop)
+        self._ready: list[C] = []
+        self._last: C | None = None  # the last chunk read
+        self._kept: list[C] | None = [] if keep_chunks else None
         self._tail = b""
         self._sent = 0  # bytes of the request body, once sent
         self._received = 0  # bytes of the reply body read so far
@@ -98,15 +116,19 @@ class Stream(Generic[C, T]):
         self._started = False
         self._reading = False  # a task is waiting in _fill
         self._ended = False
-        self._complete = False  # ended whole: the answer is assembled when first asked for
+        self._complete = False  # ended whole: the answer is finished when first asked for
         self._outcome: Result[T, HfError] | None = None
 
     # -- public ------------------------------------------------------------------------------
 
     @property
     def chunks(self) -> tuple[C, ...]:
-        """Every chunk received so far."""
-        return tuple(self._chunks)
+        """Every chunk received so far, when the stream was opened with ``keep_chunks=True``;
+        otherwise a ``RuntimeError`` saying so (the chunks were folded, not kept)."""
+        kept = self._kept
+        if kept is None:
+            raise RuntimeError(NOT_KEPT)
+        return tuple(kept)
 
     @property
     def done(self) -> bool:
@@ -124,22 +146,19 @@ class Stream(Generic[C, T]):
 
     @property
     def result(self) -> Result[T, HfError]:
-        """The outcome: the assembled answer, or the error that ended the stream. Before the
-        end it is a ``StreamInterrupted`` saying the stream was not read to its end."""
+        """The outcome: the whole answer, or the error that ended the stream. Before the end
+        it is a ``StreamInterrupted`` saying the stream was not read to its end."""
         if self._outcome is None:
+            acc = self._acc
             if self._complete:
                 self._outcome = conclude(
-                    self._codec,
-                    self._chunks,
-                    complete=True,
-                    reason="",
-                    request_id=self._request_id,
+                    self._codec, acc, complete=True, reason="", request_id=self._request_id
                 )
             else:
                 return Failure(
                     StreamInterrupted(
-                        self._codec.text(self._chunks),
-                        len(self._chunks),
+                        acc.text,
+                        acc.count,
                         "the stream was not read to its end (iterate it or await collect())",
                         self._request_id,
                     )
@@ -166,15 +185,31 @@ class Stream(Generic[C, T]):
     ) -> None:
         await self.aclose()
 
-    def __aiter__(self) -> Stream[C, T]:
-        return self
+    def __aiter__(self) -> AsyncIterator[C]:
+        return self._each()
+
+    async def _each(self) -> AsyncIterator[C]:
+        """What ``async for`` reads: ``__anext__`` as a generator, so that a chunk already read
+        is handed out by a resumed frame, not a new coroutine per chunk. Both pop from the
+        stream's own list, so ``anext(stream)`` and loops can take turns."""
+        while True:
+            ready = self._ready
+            while ready:
+                yield ready.pop()
+            if self._ended:
+                return
+            if self._reading:
+                raise RuntimeError(TWO_READERS)
+            try:
+                chunk = await self._fill()
+            except StopAsyncIteration:
+                return
+            yield chunk
 
     async def __anext__(self) -> C:
-        chunks = self._chunks
-        pos = self._pos
-        if pos < len(chunks):  # chunks already read, not yet handed out
-            self._pos = pos + 1
-            return chunks[pos]
+        ready = self._ready
+        if ready:  # chunks already read, not yet handed out
+            return ready.pop()
         if self._ended:
             raise StopAsyncIteration
         if self._reading:
@@ -193,16 +228,18 @@ class Stream(Generic[C, T]):
             outcome = Failure(self._runner._fail(outcome.failure()))
         self._outcome = outcome
         self._ended = True
+        self._last = None
 
     def _end_complete(self) -> None:
         self._complete = True
         self._ended = True
+        self._last = None
 
     def _interrupted(self, reason: str) -> None:
         self._end(
             conclude(
                 self._codec,
-                self._chunks,
+                self._acc,
                 complete=False,
                 reason=reason,
                 request_id=self._request_id,
@@ -219,6 +256,17 @@ class Stream(Generic[C, T]):
                 resp.close()
             else:
                 resp.release()
+
+    def _hand(self, chunks: list[C]) -> None:
+        """Fold ``chunks`` (the next ones) and make them the ones to hand out (all of the
+        last read's were: this runs only when there are none left)."""
+        self._acc = self._codec.fold(self._acc, chunks)
+        self._last = chunks[-1]
+        kept = self._kept
+        if kept is not None:
+            kept += chunks
+        chunks.reverse()
+        self._ready = chunks
 
     async def _open(self) -> bool:
         """Send the request; False when the stream ended before any event."""
@@ -261,15 +309,16 @@ class Stream(Generic[C, T]):
             reply = RawReply(resp.status, resp.headers, body, time.time())
             outcome = decode_reply(self._request, reply)
             if isinstance(outcome, Success):  # the whole answer, handed out as one chunk
-                self._chunks.append(self._codec.as_chunk(outcome.unwrap()))
+                self._hand([self._codec.as_chunk(outcome.unwrap())])
             self._end(outcome)
             return False
         return True
 
     def _take(self, events: Sequence[bytes | sse.SseEvent]) -> None:
-        """Add the chunks of ``events``; end the stream when one of them says so."""
+        """Fold the chunks of ``events``; end the stream when one of them says so."""
         chunks, ending = self._codec.events(events, self._request_id)
-        self._chunks += chunks
+        if chunks:
+            self._hand(chunks)
         if ending is None:
             return
         if isinstance(ending, Done):
@@ -277,7 +326,7 @@ class Stream(Generic[C, T]):
         elif isinstance(ending, Broken):
             self._interrupted(ending.reason)
         else:
-            self._end(Failure(ended_by(self._codec, self._chunks, ending)))
+            self._end(Failure(ended_by(self._acc, ending)))
 
     async def _drain(self) -> None:
         """Read what follows the end of the stream so the connection can be reused."""
@@ -313,10 +362,7 @@ class Stream(Generic[C, T]):
         self._reading = True
         try:
             if not self._started and not await self._open():
-                if self._chunks:  # the whole answer came as one reply
-                    self._pos = 1
-                    return self._chunks[0]
-                raise StopAsyncIteration
+                return self._next_ready()  # the whole answer came as one reply, or nothing
             resp = self._resp
             if resp is None:  # closed by another task while the request was sent
                 raise StopAsyncIteration
@@ -335,18 +381,16 @@ class Stream(Generic[C, T]):
                     events, self._tail = sse.flush(self._tail), b""
                     self._take(events)
                     if not self._ended:
-                        if self._chunks and self._codec.final(self._chunks[-1]):
+                        last = self._last
+                        if last is not None and self._codec.final(last):
                             self._end_complete()
                         else:
                             self._interrupted("the body ended before the end of the stream")
                 if self._ended:
                     await self._drain()
-                pos = self._pos
-                if pos < len(self._chunks):
-                    self._pos = pos + 1
-                    return self._chunks[pos]
-                if self._ended:
-                    raise StopAsyncIteration
+                    return self._next_ready()
+                if self._ready:
+                    return self._next_ready()
         except asyncio.CancelledError:
             self._release(close=True)
             if not self._ended:
@@ -354,3 +398,11 @@ class Stream(Generic[C, T]):
             raise
         finally:
             self._reading = False
+
+    def _next_ready(self) -> C:
+        """The next chunk read and not yet handed out; StopAsyncIteration when none is left
+        (the stream has ended)."""
+        ready = self._ready
+        if ready:
+            return ready.pop()
+        raise StopAsyncIteration

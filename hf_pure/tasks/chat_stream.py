@@ -1,5 +1,5 @@
 """Chat streaming: the codec from SSE events to typed chunks (:mod:`hf_pure.tasks.chat_chunk`),
-and the chunks folded into the whole answer.
+folded as they arrive into the whole answer (:mod:`hf_pure.tasks.chat_fold`).
 
 Loaded with the first stream (``ChatRequest.codec``), so that ``import hf_pure`` pays neither
 for these types nor for msgspec's import.
@@ -8,9 +8,10 @@ for these types nor for msgspec's import.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Final
 
 import attrs
+from msgspec import UNSET
 
 from hf_pure.core.codec import JSONDecodeError
 from hf_pure.core.errors import HfError
@@ -29,13 +30,15 @@ from hf_pure.tasks.chat_chunk import (
     ToolCallDelta,
     chunk_from_json,
 )
-from hf_pure.tasks.chat_reply import (
-    ChatCompletion,
-    Choice,
-    Usage,
-    answer_message,
-    answer_tool_call,
+from hf_pure.tasks.chat_fold import (
+    NO_CHAT,
+    ChatFold,
+    chat_answer,
+    fold_chat,
+    fold_general,
+    fold_plain,
 )
+from hf_pure.tasks.chat_reply import ChatCompletion
 
 
 @attrs.frozen(repr=False)
@@ -46,11 +49,14 @@ class ChatStreamCodec(Value):
         self, event: SseEvent, request_id: str | None
     ) -> ChatChunk | HfError | Done | Broken | None:
         data = event.data
-        if event.event == "message" and b'"error"' not in data:
+        if event.event == "message":
             try:
-                return CHUNK_DECODER.decode(data)  # the typed path: nearly every event
+                chunk = CHUNK_DECODER.decode(data)  # the typed path: nearly every event
             except JSONDecodeError:  # not JSON, or not a chunk's shape: read it leniently
                 pass
+            else:
+                if chunk._error is UNSET:
+                    return chunk
         if data == DONE_DATA:
             return DONE
         return read_event(event, request_id, chunk_from_json)
@@ -63,18 +69,21 @@ class ChatStreamCodec(Value):
         out: list[ChatChunk] = []
         append = out.append
         decode = CHUNK_DECODER.decode
+        item: ChatChunk | HfError | Done | Broken | None
         for raw in events:
             if type(raw) is bytes:
-                if b'"error"' not in raw:
-                    try:
-                        append(decode(raw))
+                try:
+                    chunk = decode(raw)
+                except JSONDecodeError:  # [DONE], or read leniently
+                    if raw == DONE_DATA:
+                        return out, DONE
+                else:
+                    if chunk._error is UNSET:
+                        append(chunk)
                         continue
-                    except JSONDecodeError:
-                        pass
-                event = _plain_event(raw)
+                item = read_event(_plain_event(raw), request_id, chunk_from_json)
             else:
-                event = raw  # type: ignore[assignment]
-            item = self.event(event, request_id)
+                item = self.event(raw, request_id)  # type: ignore[arg-type]
             if type(item) is not ChatChunk:
                 return out, item  # type: ignore[return-value]
             append(item)
@@ -83,14 +92,21 @@ class ChatStreamCodec(Value):
     def final(self, chunk: ChatChunk) -> bool:
         return any(c.finish_reason for c in chunk.choices)
 
+    def start(self) -> ChatFold:
+        return NO_CHAT
+
+    def fold(self, acc: ChatFold, chunks: Sequence[ChatChunk]) -> ChatFold:
+        return fold_chat(acc, chunks)
+
+    def finish(self, acc: ChatFold) -> ChatCompletion:
+        return chat_answer(acc)
+
     def text(self, chunks: Sequence[ChatChunk]) -> str:
-        return "".join(
-            c.choices[0].delta.content or ""
-            for c in chunks
-            if c.choices and c.choices[0].index == 0
-        )
+        """Choice 0's text in ``chunks`` (what a stream cut after them keeps)."""
+        return fold_chat(NO_CHAT, chunks).text
 
     def assemble(self, chunks: Sequence[ChatChunk]) -> ChatCompletion:
+        """The whole answer from all the chunks at once."""
         return assemble_chat(chunks)
 
     def as_chunk(self, answer: ChatCompletion) -> ChatChunk:
@@ -134,142 +150,26 @@ class ChatStreamCodec(Value):
 CHAT_CODEC: Final = ChatStreamCodec()
 
 
-def _final_usage(chunks: Sequence[ChatChunk]) -> Usage | None:
-    """The usage the stream reported last (the chunk carrying it comes at the end)."""
-    last = next((c.usage for c in reversed(chunks) if c.usage is not None), None)
-    if last is None:
-        return None
-    return Usage(
-        prompt_tokens=last.prompt_tokens,
-        completion_tokens=last.completion_tokens,
-        total_tokens=last.total_tokens,
-    )
-
-
-def _header(chunks: Sequence[ChatChunk]) -> tuple[str, str, int]:
-    """The answer's id, model and creation time: the first non-empty of each (providers leave
-    them empty in some chunks, and TGI sends ``"id": ""`` in all)."""
-    first_id = next((c.id for c in chunks if c.id), "")
-    model = next((c.model for c in chunks if c.model), "")
-    created = next((c.created for c in chunks if c.created), 0)
-    return first_id, model, created
-
-
-# One fold, two speeds: ``_assemble_plain`` is ``_assemble_general`` specialised to the common
-# stream (one choice of text), and a property test holds them equal wherever the fast one
-# answers. Their rules: the role is the first non-empty one a choice sent (sambanova repeats
-# it), the finish reason the last; id, model and created as ``_header`` says.
+def assemble_chat(chunks: Sequence[ChatChunk]) -> ChatCompletion:
+    """Fold streamed chunks into the whole answer (text, tool calls, finish reason, usage)."""
+    return chat_answer(fold_chat(NO_CHAT, chunks))
 
 
 def _assemble_plain(chunks: Sequence[ChatChunk]) -> ChatCompletion | None:
-    """The common stream, folded fast: one choice (index 0) of text, a role and a finish
-    reason, no tool calls or reasoning. None when the stream is anything else."""
-    texts: list[str] = []
-    append = texts.append
-    role = None
-    finish = None
-    seen = False
-    for chunk in chunks:
-        choices = chunk.choices
-        if not choices:
-            continue
-        if len(choices) != 1:
-            return None
-        first_choice = choices[0]
-        delta = first_choice.delta
-        content = delta.content
-        finish_reason = first_choice.finish_reason
-        if (
-            first_choice.index != 0
-            or delta.tool_calls
-            or delta.reasoning_content
-            or delta.reasoning
-        ):
-            return None
-        seen = True
-        if content:
-            append(content)
-        if role is None and delta.role:
-            role = delta.role
-        if finish_reason:
-            finish = finish_reason
-    first_id, model, created = _header(chunks)
-    message = answer_message(role=role or "assistant", content="".join(texts))
-    return ChatCompletion(
-        id=first_id,
-        model=model,
-        created=created,
-        choices=(Choice(index=0, message=message, finish_reason=finish),) if seen else (),
-        usage=_final_usage(chunks),
-    )
-
-
-def assemble_chat(chunks: Sequence[ChatChunk]) -> ChatCompletion:
-    """Fold streamed chunks into the whole answer (text, tool calls, finish reason, usage)."""
-    plain = _assemble_plain(chunks)
-    return plain if plain is not None else _assemble_general(chunks)
+    """The fast fold at once: None unless every chunk is a plain one (see ``fold_plain``)."""
+    acc = fold_plain(NO_CHAT, chunks)
+    return None if acc is None else chat_answer(acc)
 
 
 def _assemble_general(chunks: Sequence[ChatChunk]) -> ChatCompletion:
-    """Any stream: choices by index, tool call pieces merged by their index, reasoning."""
-    texts: dict[int, list[str]] = {}
-    reasoning: dict[int, list[str]] = {}
-    roles: dict[int, str] = {}
-    finish: dict[int, str] = {}
-    calls: dict[int, dict[int, list[Any]]] = {}
-    for chunk in chunks:
-        for c in chunk.choices:
-            index, finish_reason = c.index, c.finish_reason
-            delta = c.delta
-            content, role, deltas = delta.content, delta.role, delta.tool_calls
-            thought = delta.reasoning_content or delta.reasoning
-            parts = texts.get(index)
-            if parts is None:
-                parts = texts[index] = []
-            if content:
-                parts.append(content)
-            if not (role or finish_reason or deltas or thought):
-                continue  # a plain token: nothing more to fold
-            if thought:
-                reasoning.setdefault(index, []).append(thought)
-            if role and index not in roles:
-                roles[index] = role
-            if finish_reason:
-                finish[index] = finish_reason
-            for d in deltas or ():
-                slot = calls.setdefault(index, {}).setdefault(d.index, [None, None, []])
-                slot[0] = slot[0] or d.id
-                slot[1] = slot[1] or d.name
-                slot[2].append(d.arguments)
-    choices = []
-    for index in sorted(texts):
-        tool_calls = tuple(
-            answer_tool_call(
-                id=slot[0] or "", name=slot[1] or "", arguments="".join(slot[2]) or "{}"
-            )
-            for _, slot in sorted(calls.get(index, {}).items())
-        )
-        text = "".join(texts[index])
-        message = answer_message(
-            role=roles.get(index, "assistant"),
-            content=text if text or not tool_calls else None,
-            tool_calls=tool_calls,
-            reasoning="".join(reasoning[index]) if index in reasoning else None,
-        )
-        choices.append(Choice(index=index, message=message, finish_reason=finish.get(index)))
-    first_id, model, created = _header(chunks)
-    return ChatCompletion(
-        id=first_id,
-        model=model,
-        created=created,
-        choices=tuple(choices),
-        usage=_final_usage(chunks),
-    )
+    """The general fold at once."""
+    return chat_answer(fold_general(NO_CHAT, chunks))
 
 
 __all__ = [
     "CHAT_CODEC",
     "ChatChunk",
+    "ChatFold",
     "ChatStreamCodec",
     "ChunkChoice",
     "ChunkUsage",
