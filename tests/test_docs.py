@@ -116,7 +116,8 @@ def python_blocks(page: str) -> list[Block]:
 def compiled(block: Block) -> types.CodeType:
     """The block's code, with its line numbers those of the page (so tracebacks point there)."""
     source = "\n" * (block.line - 1) + block.code
-    return compile(source, block.page, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    code: types.CodeType = compile(source, block.page, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    return code
 
 
 @asynccontextmanager
