@@ -61,7 +61,7 @@ MODELS = tuple(
 PYTHON = frozenset({"python", "py", "python3"})
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
 NO_RUN = re.compile(r"^\s*<!--\s*no-run\s*:(?P<reason>.*?)-->\s*$")
-MARKER = re.compile(r"<!--\s*no-run\b")
+MARKER = re.compile(r"^\s*<!--\s*no-run\b", re.MULTILINE)  # a marker is a line of its own
 
 
 @attrs.frozen
