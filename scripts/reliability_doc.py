@@ -42,16 +42,19 @@ shell (`hf_pure/shell/reliable.py`) drives them around the runner:
 ```python
 import hf_pure as hf
 
-request = hf.pipe(hf.chat(hf.Models.LLAMA_3_1_8B_INSTRUCT, [hf.user("Hi")]), hf.cacheable())
+hi = hf.chat(hf.Models.LLAMA_3_1_8B_INSTRUCT, [hf.user("Hi")])
+request = hf.cacheable()(hi)
 policy = hf.Policy(retry=hf.AGGRESSIVE)
 async with hf.open_runner() as runner:
     reliable = hf.ReliableRunner(runner, policy)
-    result = await reliable.run(request)       # cache, rate limit, breaker, retries
+    result = await reliable.run(request)   # cache, rate limit, breaker, retries
     print(hf.to_prometheus(reliable.snapshot().metrics))
 
-    # or thread the state yourself:
+    # or thread the state yourself (time is yours too):
     state = hf.policy_start(policy, now=0.0)
-    result, state = await hf.run_reliably(runner, policy, state, request, clock=lambda: 0.0)
+    result, state = await hf.run_reliably(
+        runner, policy, state, request, clock=lambda: 0.0
+    )
 ```
 
 Every config and state converts to plain JSON and back (`hf.to_plain`, `hf.from_plain`), and
@@ -79,15 +82,24 @@ Edge = tuple[str, str, str]  # (from state, to state, label)
 
 
 def state_diagram(edges: Iterable[Edge], start: str) -> str:
-    """A mermaid state diagram: one arrow per pair of states, its labels joined in order."""
+    """A mermaid state diagram: an arrow per pair of states that a transition changes, its
+    labels joined in order; the transitions that keep a state listed in a note beside it
+    ("stays on", one label a line; loops drawn as arrows crowd their labels)."""
     labels: dict[tuple[str, str], list[str]] = {}
     for source, target, label in edges:
         names = labels.setdefault((source, target), [])
         if label not in names:
             names.append(label)
-    lines = ["```mermaid", "stateDiagram-v2", f"    [*] --> {start}"]
+    lines = ["```mermaid", "stateDiagram-v2", "    direction LR", f"    [*] --> {start}"]
     for (source, target), names in labels.items():
-        lines.append(f"    {source} --> {target}: {', '.join(names)}")
+        if source != target:
+            lines.append(f"    {source} --> {target}: {', '.join(names)}")
+    for (source, target), names in labels.items():
+        if source == target:
+            side = "left" if source == start else "right"
+            lines.append(f"    note {side} of {source}")
+            lines.extend(["        stays on", *(f"        {name}" for name in names)])
+            lines.append("    end note")
     lines.append("```")
     return "\n".join(lines)
 
@@ -119,8 +131,8 @@ def breaker_diagram() -> str:
 
     start = BreakerState().mode.name
     return (
-        "State diagram, drawn from ``TRANSITIONS`` (an arrow per pair of modes; its labels are "
-        "the events, with the effect when there is one):\n\n"
+        "State diagram, drawn from ``TRANSITIONS``: the events, with the effect when there is "
+        "one, that change the mode (arrows) or keep it (notes):\n\n"
         + state_diagram(breaker_edges(TRANSITIONS), start)
     )
 

@@ -32,10 +32,18 @@ def script(name: str) -> ModuleType:
 
 
 ARROW = re.compile(r"^    (\S+) --> (\S+): (.*)$", re.MULTILINE)
+NOTE = re.compile(
+    r"^    note (?:left|right) of (\S+)\n        stays on\n(.*?)\n    end note$", re.M | re.S
+)
 
 
 def arrows(diagram: str) -> dict[tuple[str, str], list[str]]:
-    return {(a, b): labels.split(", ") for a, b, labels in ARROW.findall(diagram)}
+    """Every transition the diagram shows, by (from, to): arrows, and notes for the loops."""
+    drawn = {(a, b): labels.split(", ") for a, b, labels in ARROW.findall(diagram)}
+    for state, body in NOTE.findall(diagram):
+        assert (state, state) not in drawn
+        drawn[state, state] = [line.strip() for line in body.splitlines()]
+    return drawn
 
 
 # ------------------------------------------------------------------ diagrams from the tables
