@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Write docs/reliability.md from the reliability modules' own docstrings.
+"""Write docs/reliability.md from the reliability modules' own docstrings and tables.
 
 The transition tables live next to the code they describe (in each module's docstring); this
-page gathers them so the documentation can never disagree with the code. A test checks that
-the committed page is what this script writes.
+page gathers them so the documentation can never disagree with the code. The state diagrams
+(mermaid) are drawn from the tables the code itself runs on: the breaker's ``TRANSITIONS``
+and the health flag's table, read by importing the modules. A test checks that the committed
+page is what this script writes, and the documentation site renders the page with
+``render()`` at build time (scripts/docs_hooks.py).
 
 Usage: python scripts/reliability_doc.py [--check]
 """
@@ -11,11 +14,19 @@ Usage: python scripts/reliability_doc.py [--check]
 from __future__ import annotations
 
 import ast
+import re
 import sys
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hf_pure.reliability.breaker import BreakerEffect, BreakerEvent, BreakerMode
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "reliability.md"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 INTRO = """\
 # Reliability
@@ -31,13 +42,19 @@ shell (`hf_pure/shell/reliable.py`) drives them around the runner:
 ```python
 import hf_pure as hf
 
+hi = hf.chat(hf.Models.LLAMA_3_1_8B_INSTRUCT, [hf.user("Hi")])
+request = hf.cacheable()(hi)
+policy = hf.Policy(retry=hf.AGGRESSIVE)
 async with hf.open_runner() as runner:
-    reliable = hf.ReliableRunner(runner, hf.Policy(retry=hf.AGGRESSIVE))
-    result = await reliable.run(request)       # cache, rate limit, breaker, retries
+    reliable = hf.ReliableRunner(runner, policy)
+    result = await reliable.run(request)   # cache, rate limit, breaker, retries
     print(hf.to_prometheus(reliable.snapshot().metrics))
 
-# or thread the state yourself:
-result, state = await hf.run_reliably(runner, policy, state, request)
+    # or thread the state yourself (time is yours too):
+    state = hf.policy_start(policy, now=0.0)
+    result, state = await hf.run_reliably(
+        runner, policy, state, request, clock=lambda: 0.0
+    )
 ```
 
 Every config and state converts to plain JSON and back (`hf.to_plain`, `hf.from_plain`), and
@@ -59,6 +76,95 @@ MODULES = (
 )
 
 
+# ------------------------------------------------------------------------- state diagrams
+
+Edge = tuple[str, str, str]  # (from state, to state, label)
+
+
+def state_diagram(edges: Iterable[Edge], start: str) -> str:
+    """A mermaid state diagram: an arrow per pair of states that a transition changes, its
+    labels joined in order; the transitions that keep a state listed in a note beside it
+    ("stays on", one label a line; loops drawn as arrows crowd their labels)."""
+    labels: dict[tuple[str, str], list[str]] = {}
+    for source, target, label in edges:
+        names = labels.setdefault((source, target), [])
+        if label not in names:
+            names.append(label)
+    lines = ["```mermaid", "stateDiagram-v2", "    direction LR", f"    [*] --> {start}"]
+    for (source, target), names in labels.items():
+        if source != target:
+            lines.append(f"    {source} --> {target}: {', '.join(names)}")
+    for (source, target), names in labels.items():
+        if source == target:
+            side = "left" if source == start else "right"
+            lines.append(f"    note {side} of {source}")
+            lines.extend(["        stays on", *(f"        {name}" for name in names)])
+            lines.append("    end note")
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def breaker_edges(
+    table: Mapping[tuple[BreakerMode, BreakerEvent], tuple[BreakerMode, BreakerEffect]],
+) -> list[Edge]:
+    """The breaker's ``TRANSITIONS`` as arrows labelled ``event`` or ``event / effect``."""
+    edges = []
+    for (mode, event), (after, effect) in table.items():
+        label = event.value if effect.name == "NOTHING" else f"{event.value} / {effect.value}"
+        edges.append((mode.name, after.name, label))
+    return edges
+
+
+def health_edges(table: Mapping[tuple[bool, bool, bool], bool]) -> list[Edge]:
+    """The health flag's table, ``(healthy, probe ok, threshold reached) -> healthy``, as
+    arrows between ``healthy`` and ``unhealthy``."""
+    name = {True: "healthy", False: "unhealthy"}
+    edges = []
+    for (healthy, ok, reached), after in table.items():
+        label = "ok" if ok else ("failed at threshold" if reached else "failed below threshold")
+        edges.append((name[healthy], name[after], label))
+    return edges
+
+
+def breaker_diagram() -> str:
+    from hf_pure.reliability.breaker import TRANSITIONS, BreakerState
+
+    start = BreakerState().mode.name
+    return (
+        "State diagram, drawn from ``TRANSITIONS``: the events, with the effect when there is "
+        "one, that change the mode (arrows) or keep it (notes):\n\n"
+        + state_diagram(breaker_edges(TRANSITIONS), start)
+    )
+
+
+def health_diagram() -> str:
+    from hf_pure.reliability import health
+
+    start = "healthy" if health.EndpointHealth().healthy else "unhealthy"
+    table = health._NEXT_HEALTHY  # the table health_record looks each probe up in
+    return (
+        "State diagram, drawn from the table ``health_record`` reads (the probe's outcome, and "
+        "whether the consecutive failures reach ``failure_threshold``):\n\n"
+        + state_diagram(health_edges(table), start)
+    )
+
+
+DIAGRAMS: Mapping[str, Callable[[], str]] = {"breaker": breaker_diagram, "health": health_diagram}
+
+# Sphinx roles and literal-block markers, as Markdown: ``:class:`~a.b.C``` -> ``C`` in code.
+_ROLE = re.compile(r":(?:class|func|meth|mod|data|attr|exc|obj):`(~?)([^`]+)`")
+
+
+def markdown(doc: str) -> str:
+    """A docstring as Markdown: roles as code (the short name for ``~``), ``::`` as ``:``."""
+
+    def role(match: re.Match[str]) -> str:
+        target = match.group(2)
+        return f"`{target.rsplit('.', 1)[-1] if match.group(1) else target}`"
+
+    return re.sub(r"(?<=\S)::$", ":", _ROLE.sub(role, doc), flags=re.MULTILINE)
+
+
 def docstring(module: str) -> str:
     source = (ROOT / "hf_pure" / "reliability" / f"{module}.py").read_text()
     doc = ast.get_docstring(ast.parse(source))
@@ -70,7 +176,10 @@ def docstring(module: str) -> str:
 def render() -> str:
     parts = [INTRO]
     for title, module in MODULES:
-        parts.append(f"\n## {title} (`hf_pure/reliability/{module}.py`)\n\n{docstring(module)}\n")
+        parts.append(f"\n## {title} (`hf_pure/reliability/{module}.py`)\n\n")
+        parts.append(f"{markdown(docstring(module))}\n")
+        if module in DIAGRAMS:
+            parts.append(f"\n{DIAGRAMS[module]()}\n")
     return "".join(parts)
 
 

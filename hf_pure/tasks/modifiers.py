@@ -7,8 +7,8 @@ Each takes its setting and returns a function of the request, so a pipeline read
 Modifiers never validate (the request's ``check`` looks at everything, all at once, before
 anything is sent) and never raise for data: what they are given goes into the request, and a
 value that can't be sent is held as ``Unsendable`` for ``check`` to report. There is one way
-to set an option, :meth:`with_option` (through :func:`option` or :func:`_scoped`), and one way
-to change a field, ``attrs.evolve``.
+to set an option, the request's ``with_option`` (:meth:`ChatRequest.with_option`, through
+:func:`option` or :func:`_scoped`), and one way to change a field, ``attrs.evolve``.
 
 A modifier made for one task and applied to another (``json_mode`` on text generation,
 ``top_k`` on chat) records that under its option name, so ``check`` gives
