@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Success
 
@@ -348,8 +348,30 @@ def test_the_strict_text_generation_path_and_the_readers_agree(body: bytes) -> N
     assert decode_reply(TGI, raw_reply(200, body)) == Success(strict)
 
 
+_TGI = [{"generated_text": "x"}]
+
+
+def _usage_edge(usage: dict[str, int]) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "m",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": None}, "finish_reason": None}
+        ],
+        "usage": usage,
+    }
+
+
 @settings(max_examples=60, deadline=None)
 @given(chat=valid("chat"), tgi=valid("tgi"))
+# the usage edges hypothesis found: a total of 0 beside parts that aren't, and a missing total
+@example(
+    chat=_usage_edge({"prompt_tokens": 0, "completion_tokens": 1, "total_tokens": 0}), tgi=_TGI
+)
+@example(chat=_usage_edge({"prompt_tokens": 0, "completion_tokens": 0}), tgi=_TGI)
+@example(chat=_usage_edge({"prompt_tokens": 2, "completion_tokens": 1}), tgi=_TGI)
 def test_the_strict_paths_take_most_documented_replies(chat: Any, tgi: Any) -> None:
     """The fast path is the common one: a documented reply without the quirks the strict shape
     leaves to the readers (content parts, arguments as an object, a missing total, ``null``
@@ -363,10 +385,11 @@ def test_the_strict_paths_take_most_documented_replies(chat: Any, tgi: Any) -> N
         or ("logprobs" in c and c["logprobs"] is not None and c["logprobs"]["content"] is None)
         for c in chat["choices"]
     ) or (
-        # a missing total is told apart only when the parts don't add up to 0: a total of 0
-        # read strictly is then the same value as the readers' sum
+        # the strict path can't tell a missing total from a total of 0 (both decode as 0), so
+        # a usage whose total is missing or 0 while its parts aren't goes to the readers; with
+        # parts of 0 the two are the same value
         "usage" in chat
-        and "total_tokens" not in chat["usage"]
+        and not chat["usage"].get("total_tokens")
         and chat["usage"].get("prompt_tokens", 0) + chat["usage"].get("completion_tokens", 0)
     )
     assert (completion_strict(encode(chat)) is not None) == (not quirky), chat
