@@ -36,6 +36,21 @@ async def http(emulator: Emulator) -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
+@pytest.fixture
+async def real_runner() -> AsyncIterator[hf.Runner]:
+    """A runner on the real service, for the tests marked ``integration``: skipped, with the
+    reason, when no token is found."""
+    from returns.result import Success
+
+    from hf_pure.shell.env import load_token
+
+    found = load_token()
+    if not isinstance(found, Success):
+        pytest.skip(f"no token for the real service: {found.failure()}")
+    async with hf.open_runner(token=found.unwrap()) as r:
+        yield r
+
+
 def sse_data(raw: bytes) -> list[str]:
     """Data of each dispatched SSE event (comments and other fields ignored)."""
     out: list[str] = []

@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from returns.result import Success
 
 import hf_pure as hf
-from hf_pure.shell.env import load_token
 
 pytestmark = pytest.mark.integration
 
@@ -17,29 +14,20 @@ MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 BART = "facebook/bart-base"
 
 
-@pytest.fixture
-async def runner() -> AsyncIterator[hf.Runner]:
-    found = load_token()
-    if not isinstance(found, Success):
-        pytest.skip(f"no token for the real service: {found.failure()}")
-    async with hf.open_runner(token=found.unwrap()) as r:
-        yield r
-
-
-async def test_real_sentence_embeddings_one_text_and_a_batch(runner: hf.Runner) -> None:
-    one = (await runner.run(hf.feature_extraction(MINILM, "cats are pets"))).unwrap()
+async def test_real_sentence_embeddings_one_text_and_a_batch(real_runner: hf.Runner) -> None:
+    one = (await real_runner.run(hf.feature_extraction(MINILM, "cats are pets"))).unwrap()
     assert isinstance(one, hf.Embeddings) and one.dimensions == 384 and len(one.vectors) == 1
     texts = ["cats are pets", "dogs are pets", "stock prices fell"]
     batch = (
-        await hf.embed_all(runner, hf.feature_extraction(MINILM, texts), batch_size=2)
+        await hf.embed_all(real_runner, hf.feature_extraction(MINILM, texts), batch_size=2)
     ).unwrap()
     assert isinstance(batch, hf.Embeddings) and len(batch.vectors) == 3
     cats, dogs, stocks = batch.vectors
     assert hf.cosine(cats, dogs).unwrap() > hf.cosine(cats, stocks).unwrap()
 
 
-async def test_real_per_token_model_pooled(runner: hf.Runner) -> None:
-    result = await runner.run(
+async def test_real_per_token_model_pooled(real_runner: hf.Runner) -> None:
+    result = await real_runner.run(
         hf.feature_extraction(BART, "The keeper lit the lamp.", pooling="mean")
     )
     # hf-inference serves only some models at any time: a clear NotFound is an honest answer
@@ -50,9 +38,9 @@ async def test_real_per_token_model_pooled(runner: hf.Runner) -> None:
             assert isinstance(result.failure(), hf.NotFound | hf.ModelLoading), result
 
 
-async def test_real_sentence_similarity(runner: hf.Runner) -> None:
+async def test_real_sentence_similarity(real_runner: hf.Runner) -> None:
     request = hf.sentence_similarity(
         MINILM, "cats are pets", ["dogs are pets", "stock prices fell"]
     )
-    scores = (await runner.run(request)).unwrap()
+    scores = (await real_runner.run(request)).unwrap()
     assert len(scores) == 2 and scores[0] > scores[1]

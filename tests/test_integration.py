@@ -3,14 +3,11 @@ token (HF_TOKEN / HUGGINGFACE_API_KEY / secret/-secrets.sh); skipped, with the r
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from returns.result import Success
 from toolz import pipe
 
 import hf_pure as hf
-from hf_pure.shell.env import load_token
 
 pytestmark = pytest.mark.integration
 
@@ -18,34 +15,25 @@ CHAT_MODEL = "meta-llama/Llama-3.1-8B-Instruct"
 TGI_MODEL = "openai-community/gpt2"
 
 
-@pytest.fixture
-async def runner() -> AsyncIterator[hf.Runner]:
-    found = load_token()
-    if not isinstance(found, Success):
-        pytest.skip(f"no token for the real service: {found.failure()}")
-    async with hf.open_runner(token=found.unwrap()) as r:
-        yield r
-
-
-async def test_real_chat(runner: hf.Runner) -> None:
+async def test_real_chat(real_runner: hf.Runner) -> None:
     request: hf.ChatRequest = pipe(hf.chat(CHAT_MODEL, ["Say hello."]), hf.max_tokens(20))
-    answer = (await runner.run(request)).unwrap()
+    answer = (await real_runner.run(request)).unwrap()
     assert answer.text
     assert answer.usage is not None
 
 
-async def test_real_stream(runner: hf.Runner) -> None:
+async def test_real_stream(real_runner: hf.Runner) -> None:
     request: hf.ChatRequest = pipe(hf.chat(CHAT_MODEL, ["Count to five."]), hf.max_tokens(30))
-    stream = runner.stream(request)
+    stream = real_runner.stream(request)
     texts = [chunk.text async for chunk in stream]
     assert "".join(texts) == stream.result.unwrap().text
 
 
-async def test_real_text_generation(runner: hf.Runner) -> None:
+async def test_real_text_generation(real_runner: hf.Runner) -> None:
     request: hf.TextGenerationRequest = pipe(
         hf.text_generation(TGI_MODEL, "The capital of France is"), hf.max_tokens(5)
     )
-    result = await runner.run(request)
+    result = await real_runner.run(request)
     # hf-inference serves only some models at any time: a clear NotFound is an honest answer
     match result:
         case Success(out):

@@ -7,31 +7,21 @@ wrong shape is not."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from media_samples import png, wav
 from returns.result import Success
 
 import hf_pure as hf
-from hf_pure.shell.env import load_token
 
 pytestmark = pytest.mark.integration
 
 HONEST = hf.NotFound | hf.ModelLoading | hf.BadRequest | hf.ServerError
 
 
-@pytest.fixture
-async def runner() -> AsyncIterator[hf.Runner]:
-    found = load_token()
-    if not isinstance(found, Success):
-        pytest.skip(f"no token for the real service: {found.failure()}")
-    async with hf.open_runner(token=found.unwrap()) as r:
-        yield r
-
-
-async def test_real_vision(runner: hf.Runner) -> None:
-    result = await runner.run(hf.image_classification("google/vit-base-patch16-224", png(32, 32)))
+async def test_real_vision(real_runner: hf.Runner) -> None:
+    result = await real_runner.run(
+        hf.image_classification("google/vit-base-patch16-224", png(32, 32))
+    )
     match result:
         case Success(labels):
             assert labels and all(isinstance(x, hf.ImageLabel) for x in labels)
@@ -40,15 +30,17 @@ async def test_real_vision(runner: hf.Runner) -> None:
             assert isinstance(result.failure(), HONEST), result
 
 
-async def test_real_audio(runner: hf.Runner) -> None:
-    result = await runner.run(hf.text_to_speech("facebook/mms-tts-eng", "Hello."))
+async def test_real_audio(real_runner: hf.Runner) -> None:
+    result = await real_runner.run(hf.text_to_speech("facebook/mms-tts-eng", "Hello."))
     match result:
         case Success(speech):
             assert speech.audio and speech.content_type.startswith("audio/")
             assert speech.extension is not None
         case _:
             assert isinstance(result.failure(), HONEST), result
-    heard = await runner.run(hf.automatic_speech_recognition("openai/whisper-large-v3", wav(1.0)))
+    heard = await real_runner.run(
+        hf.automatic_speech_recognition("openai/whisper-large-v3", wav(1.0))
+    )
     match heard:
         case Success(transcript):
             assert isinstance(transcript.text, str)

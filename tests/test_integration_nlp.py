@@ -4,28 +4,17 @@ with the reason, without."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from returns.result import Success
 
 import hf_pure as hf
-from hf_pure.shell.env import load_token
 from hf_pure.tasks.inference import TaskRequest
 
 pytestmark = pytest.mark.integration
 
 CONTEXT = "My name is Wolfgang and I live in Berlin."
-
-
-@pytest.fixture
-async def runner() -> AsyncIterator[hf.Runner]:
-    found = load_token()
-    if not isinstance(found, Success):
-        pytest.skip(f"no token for the real service: {found.failure()}")
-    async with hf.open_runner(token=found.unwrap()) as r:
-        yield r
 
 
 CASES: list[tuple[TaskRequest[Any], type]] = [
@@ -65,12 +54,12 @@ CASES: list[tuple[TaskRequest[Any], type]] = [
 ]
 
 
-async def test_real_nlp_tasks(runner: hf.Runner) -> None:
+async def test_real_nlp_tasks(real_runner: hf.Runner) -> None:
     """Each task's real reply decodes to its value (hf-inference serves only some models at
     any time: a clear NotFound or ModelLoading is an honest answer too)."""
     served = 0
     for request, kind in CASES:
-        result = await runner.run(request)
+        result = await real_runner.run(request)
         match result:
             case Success(value):
                 assert type(value) is kind, (request.task, value)
@@ -79,7 +68,7 @@ async def test_real_nlp_tasks(runner: hf.Runner) -> None:
                 error = result.failure()
                 assert isinstance(error, hf.NotFound | hf.ModelLoading), (request.task, error)
     assert served, "no NLP model answered"
-    qa = await runner.run(CASES[5][0])
+    qa = await real_runner.run(CASES[5][0])
     if isinstance(qa, Success):
         best = qa.unwrap().best
         assert best is not None and CONTEXT[best.start : best.end] == best.answer
