@@ -12,7 +12,7 @@ import pytest
 from cli_support import EmulatorThread, cli
 from media_samples import png, wav
 
-from hf_pure.cli._args import DEFAULT_MODELS
+from hf_pure.cli._args import TASK_MODELS
 from hf_pure.testing import DEFAULT_MODELS as CATALOGUE
 
 E = "--emulator"
@@ -55,7 +55,7 @@ def sent_json(emu: EmulatorThread, path_part: str) -> list[Any]:
 
 def test_every_default_model_is_in_the_emulator_catalogue() -> None:
     known = {card.id for card in CATALOGUE}
-    assert set(DEFAULT_MODELS.values()) <= known
+    assert set(TASK_MODELS.values()) <= known
 
 
 # --------------------------------------------------------------------------- chat, generate
@@ -75,7 +75,7 @@ def test_chat_json_is_one_document() -> None:
     doc = ran.document()
     assert ran.code == 0
     assert doc["ok"] is True
-    assert doc["model"] == DEFAULT_MODELS["chat"]
+    assert doc["model"] == TASK_MODELS["chat"]
     assert len(doc["text"].split()) == 3
     assert doc["finish_reason"] == "length"
     assert doc["usage"]["completion_tokens"] == 3
@@ -155,7 +155,9 @@ def test_generate(served: EmulatorThread) -> None:
     (body,) = sent_json(served, "/models/gpt2")
     assert body["inputs"] == "Once upon"
     assert body["parameters"]["max_new_tokens"] == 6
-    streamed = cli("generate", "Once upon", *served.target(), "--max-tokens", "6", "--seed", "3", "--stream")
+    streamed = cli(
+        "generate", "Once upon", *served.target(), "--max-tokens", "6", "--seed", "3", "--stream"
+    )
     assert streamed.out.split() == ran.out.split()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from types import MappingProxyType
 from typing import Any, NoReturn
 
 from hf_pure._version import __version__
@@ -22,21 +23,23 @@ from ._out import UsageError
 
 #: The default model of each task command: the crate's constants (``hf.Models``) where there
 #: is one, else a model of the emulator's catalogue (hf_pure/testing/_catalog.py).
-DEFAULT_MODELS = {
-    "chat": Models.LLAMA_3_1_8B_INSTRUCT,
-    "generate": Models.GPT2,
-    "embed": Models.ALL_MINILM_L6_V2,
-    "similarity": Models.ALL_MINILM_L6_V2,
-    "search": Models.ALL_MINILM_L6_V2,
-    "classify": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
-    "summarize": Models.BART_LARGE_CNN,
-    "translate": "Helsinki-NLP/opus-mt-en-fr",
-    "classify-image": "google/vit-base-patch16-224",
-    "detect": "facebook/detr-resnet-50",
-    "caption": "Salesforce/blip-image-captioning-large",
-    "transcribe": "openai/whisper-large-v3",
-    "speak": "facebook/mms-tts-eng",
-}
+TASK_MODELS = MappingProxyType(
+    {
+        "chat": Models.LLAMA_3_1_8B_INSTRUCT,
+        "generate": Models.GPT2,
+        "embed": Models.ALL_MINILM_L6_V2,
+        "similarity": Models.ALL_MINILM_L6_V2,
+        "search": Models.ALL_MINILM_L6_V2,
+        "classify": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+        "summarize": Models.BART_LARGE_CNN,
+        "translate": "Helsinki-NLP/opus-mt-en-fr",
+        "classify-image": "google/vit-base-patch16-224",
+        "detect": "facebook/detr-resnet-50",
+        "caption": "Salesforce/blip-image-captioning-large",
+        "transcribe": "openai/whisper-large-v3",
+        "speak": "facebook/mms-tts-eng",
+    }
+)
 
 DESCRIPTION = """\
 hf-pure: every Hugging Face inference task from the shell.
@@ -109,7 +112,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _model(p: argparse.ArgumentParser, command: str) -> None:
-    default = DEFAULT_MODELS[command]
+    default = TASK_MODELS[command]
     p.add_argument("--model", "-m", type=text, default=default, help=f"default: {default}")
 
 

@@ -99,7 +99,10 @@ CLI_KINDS: Final = MappingProxyType(
             "bad arguments (also a non-UTF-8 argument, a port out of range)",
         ),
         "Interrupted": (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
-        "ClosedPipe": (EXIT_CLOSED_PIPE, "the reader of stdout went away (| head): quiet"),
+        "ClosedPipe": (
+            EXIT_CLOSED_PIPE,
+            "the reader of stdout went away (head closed the pipe): quiet",
+        ),
     }
 )
 

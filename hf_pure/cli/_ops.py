@@ -16,7 +16,7 @@ from toolz import pipe
 import hf_pure as hf
 from hf_pure.reliability.health import probe_call, probe_healthy
 
-from ._args import DEFAULT_MODELS
+from ._args import TASK_MODELS
 from ._out import Fail, Output
 from ._target import open_target, token_from_file
 
@@ -67,8 +67,8 @@ def health(args: argparse.Namespace, out: Output, loop: asyncio.Runner) -> None:
 
 def _metrics_request(args: argparse.Namespace) -> Any:
     if args.task == "embed":
-        return hf.feature_extraction(args.model or DEFAULT_MODELS["embed"], args.prompt)
-    model = args.model or DEFAULT_MODELS["chat"]
+        return hf.feature_extraction(args.model or TASK_MODELS["embed"], args.prompt)
+    model = args.model or TASK_MODELS["chat"]
     return pipe(hf.chat(model, [args.prompt]), hf.max_tokens(args.max_tokens))
 
 

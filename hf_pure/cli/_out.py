@@ -252,7 +252,9 @@ class Output:
             for row in (headers, *rows):
                 self.line("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
             return
-        table = rich.table.Table(*headers)
+        table = rich.table.Table()
+        for i, header in enumerate(headers):  # the first column whole, the others folded
+            table.add_column(header, overflow="fold", no_wrap=i == 0)  # never an ellipsis
         for row in rows:
             table.add_row(*(self.clean(c) for c in row))
         try:

@@ -28,7 +28,7 @@ NO_TOKEN_HINT = "or add --emulator to try it against the local emulator"
 _TOKEN_FILE_MAX = 1 << 20
 
 
-class Target:
+class CommandTarget:
     """A runner, and the emulator behind it when ``--emulator`` was given."""
 
     __slots__ = ("emulator", "runner")
@@ -80,7 +80,7 @@ def _config(fields: dict[str, Any]) -> ClientConfig:
 @asynccontextmanager
 async def open_target(
     args: argparse.Namespace, out: Output, *, token_required: bool = True
-) -> AsyncIterator[Target]:
+) -> AsyncIterator[CommandTarget]:
     """The runner for ``args``: an emulator started here (with ``--token-file``'s token when
     given, so that token is the one it accepts) or the real service. Without a token the real
     service is refused (``MissingToken``) unless ``token_required`` is False (the Hub's public
@@ -96,7 +96,7 @@ async def open_target(
         async with Emulator(token=token) as emu:
             config = _config({"router_url": emu.url, "hub_url": emu.url, **timeouts})
             async with open_runner(config, token=token) as runner:
-                yield Target(runner, emu)
+                yield CommandTarget(runner, emu)
         return
     urls = {k: getattr(args, k, None) for k in ("router_url", "hub_url")}
     config = _config({**{k: v for k, v in urls.items() if v}, **timeouts})
@@ -106,13 +106,13 @@ async def open_target(
             problem = found.failure()
             if isinstance(problem, MissingToken) and not token_required:
                 async with open_runner(config, token=None) as runner:
-                    yield Target(runner, None)
+                    yield CommandTarget(runner, None)
                 return
             raise Fail(problem, hint=NO_TOKEN_HINT if isinstance(problem, MissingToken) else "")
         secret = found.unwrap()
         out.add_secret(secret.reveal())
     async with open_runner(config, token=secret) as runner:
-        yield Target(runner, None)
+        yield CommandTarget(runner, None)
 
 
 async def run_one(
