@@ -241,3 +241,16 @@ def test_the_emulator_command_says_when_it_cannot_listen() -> None:
         assert ran.code == 15  # ConnectionFailed
         assert ran.err.startswith(f"error: connection failed: cannot listen on 127.0.0.1:{port}")
         assert len(ran.err.splitlines()) == 1
+
+
+def test_a_session_at_a_terminal_with_json_prints_only_the_document() -> None:
+    import json
+
+    code, out, _ = on_terminal(
+        ["chat", "--emulator", "--max-tokens", "2", "--json"], (b"hi\n", b"/exit\n"), prompt=b""
+    )
+    assert code == 0
+    printed = [line for line in out.split(b"\r\n") if line.startswith(b"{")]
+    assert len(printed) == 1
+    assert [t["prompt"] for t in json.loads(printed[0])["turns"]] == ["hi"]
+    assert b"you> " not in out

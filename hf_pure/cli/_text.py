@@ -154,7 +154,7 @@ class Session:
         if self.tty:
             while True:
                 try:
-                    return input("you> ")
+                    return input("" if self.out.json else "you> ")  # stdout: the document only
                 except EOFError:
                     self.out.line()
                     return None
