@@ -5,14 +5,15 @@ blobs). Private: :mod:`hf_pure.tasks.vision` and :mod:`hf_pure.tasks.audio` use 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Final, TypeAlias, TypeVar
+from typing import Annotated, Any, Final, Literal, TypeAlias, TypeVar
 
 import msgspec
 
 from hf_pure.core.config import Limits
 from hf_pure.core.errors import InvalidInput
 from hf_pure.tasks._read import Bad, fields, kind_of, need_object, number, path_of, text
-from hf_pure.tasks.media import decode_base64
+from hf_pure.tasks.inference import TaskRequest, TaskSpec, task_request
+from hf_pure.tasks.media import MediaInput, decode_base64, media_input
 from hf_pure.tasks.validate import check_float, check_int
 
 L = TypeVar("L")
@@ -108,3 +109,17 @@ def each_object(
             return got
         out.append(got)
     return tuple(out)
+
+
+def media_request(
+    spec: TaskSpec[Any],
+    model: str,
+    media: MediaInput,
+    family: Literal["image", "audio"],
+    options: dict[str, Any],
+    content_type: str | None,
+) -> TaskRequest[Any]:
+    """A vision or audio task's request: the media read (bytes, base64 or a data URL) and its
+    content type sniffed for ``family`` (what can't be sent is held for ``check()``)."""
+    data, kind = media_input(media, family, content_type)
+    return task_request(spec, model, data, options, content_type=kind)

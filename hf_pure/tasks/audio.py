@@ -34,11 +34,12 @@ from hf_pure.tasks._media import (
     check_function,
     check_top_k,
     each_object,
+    media_request,
     read_label_list,
 )
 from hf_pure.tasks._read import Bad, array, each, fields, kind_of, need_object, number, text
 from hf_pure.tasks.inference import TaskRequest, TaskSpec, task_request
-from hf_pure.tasks.media import MediaInput, extension_for, media_input, sniff_audio
+from hf_pure.tasks.media import MediaInput, extension_for, sniff_audio
 from hf_pure.tasks.validate import check_text
 
 # --------------------------------------------------------------------------- reply types
@@ -278,17 +279,6 @@ AUDIO_TO_AUDIO: Final = TaskSpec(
 # --------------------------------------------------------------------------- builders
 
 
-def _request(
-    spec: TaskSpec[Any],
-    model: str,
-    audio: MediaInput,
-    options: dict[str, Any],
-    content_type: str | None,
-) -> TaskRequest[Any]:
-    data, kind = media_input(audio, "audio", content_type)
-    return task_request(spec, model, data, options, content_type=kind)
-
-
 def automatic_speech_recognition(
     model: str,
     audio: MediaInput,
@@ -299,7 +289,7 @@ def automatic_speech_recognition(
     """The text spoken in ``audio``; with ``return_timestamps`` (True, or ``"word"``) also the
     timestamped chunks."""
     options = {"return_timestamps": return_timestamps}
-    return _request(AUTOMATIC_SPEECH_RECOGNITION, model, audio, options, content_type)
+    return media_request(AUTOMATIC_SPEECH_RECOGNITION, model, audio, "audio", options, content_type)
 
 
 def text_to_speech(model: str, text: str) -> TaskRequest[Speech]:
@@ -318,14 +308,14 @@ def audio_classification(
 ) -> TaskRequest[tuple[AudioLabel, ...]]:
     """The classes of a piece of audio (emotion, language, sound events), best first."""
     options = {"top_k": top_k, "function_to_apply": function_to_apply}
-    return _request(AUDIO_CLASSIFICATION, model, audio, options, content_type)
+    return media_request(AUDIO_CLASSIFICATION, model, audio, "audio", options, content_type)
 
 
 def audio_to_audio(
     model: str, audio: MediaInput, *, content_type: str | None = None
 ) -> TaskRequest[tuple[AudioBlob, ...]]:
     """Audio made from audio (separated sources, enhanced speech), each output decoded."""
-    return _request(AUDIO_TO_AUDIO, model, audio, {}, content_type)
+    return media_request(AUDIO_TO_AUDIO, model, audio, "audio", {}, content_type)
 
 
 __all__ = [

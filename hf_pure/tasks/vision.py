@@ -38,11 +38,12 @@ from hf_pure.tasks._media import (
     check_top_k,
     check_unit,
     each_object,
+    media_request,
     read_label_list,
 )
 from hf_pure.tasks._read import Bad, fields, kind_of, mapping, need_object, number, text
-from hf_pure.tasks.inference import TaskRequest, TaskSpec, task_request
-from hf_pure.tasks.media import MediaInput, image_size, media_input
+from hf_pure.tasks.inference import TaskRequest, TaskSpec
+from hf_pure.tasks.media import MediaInput, image_size
 from hf_pure.tasks.options import Unsendable
 from hf_pure.tasks.validate import check_str
 
@@ -285,17 +286,6 @@ IMAGE_SEGMENTATION: Final = TaskSpec(
 # --------------------------------------------------------------------------- builders
 
 
-def _request(
-    spec: TaskSpec[Any],
-    model: str,
-    image: MediaInput,
-    options: dict[str, Any],
-    content_type: str | None,
-) -> TaskRequest[Any]:
-    data, kind = media_input(image, "image", content_type)
-    return task_request(spec, model, data, options, content_type=kind)
-
-
 def image_classification(
     model: str,
     image: MediaInput,
@@ -307,7 +297,7 @@ def image_classification(
     """The classes of an image, best first (``top_k`` of them; ``function_to_apply``:
     ``"sigmoid"``, ``"softmax"`` or ``"none"``)."""
     options = {"top_k": top_k, "function_to_apply": function_to_apply}
-    return _request(IMAGE_CLASSIFICATION, model, image, options, content_type)
+    return media_request(IMAGE_CLASSIFICATION, model, image, "image", options, content_type)
 
 
 def object_detection(
@@ -318,7 +308,9 @@ def object_detection(
     content_type: str | None = None,
 ) -> TaskRequest[tuple[Detection, ...]]:
     """The objects in an image scoring at least ``threshold`` (in [0, 1]), with their boxes."""
-    return _request(OBJECT_DETECTION, model, image, {"threshold": threshold}, content_type)
+    return media_request(
+        OBJECT_DETECTION, model, image, "image", {"threshold": threshold}, content_type
+    )
 
 
 def image_to_text(
@@ -330,7 +322,7 @@ def image_to_text(
 ) -> TaskRequest[Caption]:
     """A caption for an image."""
     options = {"max_new_tokens": max_new_tokens}
-    return _request(IMAGE_TO_TEXT, model, image, options, content_type)
+    return media_request(IMAGE_TO_TEXT, model, image, "image", options, content_type)
 
 
 def zero_shot_image_classification(
@@ -347,7 +339,9 @@ def zero_shot_image_classification(
     if labels is None or (isinstance(labels, Sequence) and not labels):
         labels = Unsendable("must name at least one label")
     options = {"candidate_labels": labels, "hypothesis_template": hypothesis_template}
-    return _request(ZERO_SHOT_IMAGE_CLASSIFICATION, model, image, options, content_type)
+    return media_request(
+        ZERO_SHOT_IMAGE_CLASSIFICATION, model, image, "image", options, content_type
+    )
 
 
 def image_segmentation(
@@ -368,7 +362,7 @@ def image_segmentation(
         "overlap_mask_area_threshold": overlap_mask_area_threshold,
         "subtask": subtask,
     }
-    return _request(IMAGE_SEGMENTATION, model, image, options, content_type)
+    return media_request(IMAGE_SEGMENTATION, model, image, "image", options, content_type)
 
 
 __all__ = [
