@@ -8,7 +8,7 @@ with a 307 to the new id) and a cold start (``cold_calls``: its task route answe
 from __future__ import annotations
 
 from ._card import ModelCard, ProviderMapping, chat_mapping, hf_mapping
-from ._catalog_tasks import TASK_MODELS
+from ._catalog_tasks import TASK_CARDS
 
 __all__ = ["COLD_MODEL", "DEFAULT_MODELS", "ModelCard", "ProviderMapping"]
 
@@ -168,7 +168,7 @@ DEFAULT_MODELS: tuple[ModelCard, ...] = (
         downloads=3_000_000,
         likes=850,
     ),
-    *TASK_MODELS,
+    *TASK_CARDS,
     ModelCard(
         id="moonshotai/Kimi-K2-Instruct-0905",
         pipeline_tag="text-generation",

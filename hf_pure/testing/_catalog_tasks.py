@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ._card import ModelCard, ProviderMapping
 
-__all__ = ["TASK_MODELS"]
+__all__ = ["TASK_CARDS"]
 
-TASK_MODELS: tuple[ModelCard, ...] = (
+TASK_CARDS: tuple[ModelCard, ...] = (
     ModelCard(
         id="distilbert/distilbert-base-uncased-finetuned-sst-2-english",
         pipeline_tag="text-classification",
