@@ -24,7 +24,6 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,8 @@ import tracemalloc
 from array import array
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
+
+from overhead import free_port, start_emulator
 
 for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_threads, "1")  # before numpy is imported (see the docstring)
@@ -285,29 +286,6 @@ def topk(queries: int, repeats: int) -> dict[str, float] | None:
 # ------------------------------------------------------------------------------- the run
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_emulator(port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hf_pure", "emulator", "--port", str(port), "--token", TOKEN],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("the emulator did not start")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
@@ -320,7 +298,7 @@ def main() -> None:
         return
     repeats, rounds, queries = (2, 2, 10) if args.quick else (5, 3, 40)
     port = free_port()
-    server = start_emulator(port)
+    server = start_emulator(port, TOKEN)
     url = f"http://127.0.0.1:{port}"
     blas = os.environ["OPENBLAS_NUM_THREADS"]
     print(

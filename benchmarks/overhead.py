@@ -661,7 +661,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(port: int, events_per_write: int) -> subprocess.Popen[bytes]:
+def start_emulator(port: int, token: str, *options: str) -> subprocess.Popen[bytes]:
+    """``python -m hf_pure emulator`` on ``port`` with ``token`` (and any other emulator
+    options), in its own process, once it listens (the benchmarks' shared server)."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -671,16 +673,24 @@ def start_server(port: int, events_per_write: int) -> subprocess.Popen[bytes]:
             "--port",
             str(port),
             "--token",
-            TOKEN,
-            "--reply-tokens",
-            str(STREAM_TOKENS),
-            "--events-per-write",
-            str(events_per_write),
+            token,
+            *options,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     return _wait_for(proc, port)
+
+
+def start_server(port: int, events_per_write: int) -> subprocess.Popen[bytes]:
+    return start_emulator(
+        port,
+        TOKEN,
+        "--reply-tokens",
+        str(STREAM_TOKENS),
+        "--events-per-write",
+        str(events_per_write),
+    )
 
 
 def _wait_for(proc: subprocess.Popen[bytes], port: int) -> subprocess.Popen[bytes]:

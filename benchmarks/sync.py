@@ -22,7 +22,6 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,8 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+from overhead import free_port, start_emulator
 
 MODEL = "meta-llama/Llama-3.1-8B-Instruct"
 PROMPT = "Summarise the plot of a short story about a lighthouse keeper in one sentence."
@@ -205,40 +206,6 @@ def worker(name: str, url: str, requests: int) -> None:
 # ------------------------------------------------------------------------------- the run
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_emulator(port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hf_pure",
-            "emulator",
-            "--port",
-            str(port),
-            "--token",
-            TOKEN,
-            "--reply-tokens",
-            str(STREAM_TOKENS),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("the emulator did not start")
-
-
 def measure(url: str, names: list[str], rounds: int, requests: int) -> dict[str, dict[str, float]]:
     """Median CPU per request of each client, each round in a fresh process per client, the
     order rotating so that drift in the machine's speed hits every client alike."""
@@ -327,7 +294,7 @@ def main() -> None:
     rounds = args.rounds or rounds
     requests = args.requests or requests
     port = free_port()
-    server = start_emulator(port)
+    server = start_emulator(port, TOKEN, "--reply-tokens", str(STREAM_TOKENS))
     try:
         print(
             f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cpus;"

@@ -8,9 +8,12 @@ from collections.abc import Callable
 from typing import Annotated, Any, Final, Literal, TypeAlias, TypeVar
 
 import msgspec
+from returns.result import Result
 
 from hf_pure.core.config import Limits
-from hf_pure.core.errors import InvalidInput
+from hf_pure.core.errors import HfError, InvalidInput
+from hf_pure.core.http import RawReply
+from hf_pure.tasks._decode import LazyDecoder, decode_json
 from hf_pure.tasks._read import Bad, fields, kind_of, need_object, number, path_of, text
 from hf_pure.tasks.inference import TaskRequest, TaskSpec, task_request
 from hf_pure.tasks.media import MediaInput, decode_base64, media_input
@@ -78,6 +81,14 @@ def read_label_list(obj: Any, make: Callable[[str, float], L]) -> tuple[L, ...] 
         label, score = got
         out.append(make(label or "", 0.0 if score is None else score))
     return tuple(out)
+
+
+def decode_labels(
+    reply: RawReply, strict: LazyDecoder[list[L]], make: Callable[[str, float], L]
+) -> Result[tuple[L, ...], HfError]:
+    """A ``[{"label", "score"}]`` reply (or nested once) as ``make(label, score)`` values, in
+    the server's order: ``strict`` (``lazy_decoder(list[Label])``) first, the readers after."""
+    return decode_json(reply, strict, lambda obj: read_label_list(obj, make), tuple)
 
 
 def blob(value: Any, at: str, key: str | int) -> bytes | Bad | None:

@@ -33,9 +33,9 @@ from hf_pure.tasks._media import (
     blob,
     check_function,
     check_top_k,
+    decode_labels,
     each_object,
     media_request,
-    read_label_list,
 )
 from hf_pure.tasks._read import Bad, array, each, fields, kind_of, need_object, number, text
 from hf_pure.tasks.inference import TaskRequest, TaskSpec, task_request
@@ -159,20 +159,12 @@ def decode_transcript(reply: RawReply) -> Result[Transcript, HfError]:
     return decode_json(reply, _TRANSCRIPT, _transcript)
 
 
-def _label(label: str, score: float) -> AudioLabel:
-    return AudioLabel(label=label, score=score)
-
-
-def _labels(obj: Any) -> tuple[AudioLabel, ...] | Bad:
-    return read_label_list(obj, _label)
-
-
 _LABELS = lazy_decoder(list[AudioLabel])
 
 
 def decode_audio_labels(reply: RawReply) -> Result[tuple[AudioLabel, ...], HfError]:
     """``[{"label", "score"}]`` (or nested once)."""
-    return decode_json(reply, _LABELS, _labels, tuple)
+    return decode_labels(reply, _LABELS, AudioLabel)
 
 
 def _blob(item: dict[str, Any], path: str) -> AudioBlob | Bad:

@@ -37,9 +37,9 @@ from hf_pure.tasks._media import (
     check_positive_int,
     check_top_k,
     check_unit,
+    decode_labels,
     each_object,
     media_request,
-    read_label_list,
 )
 from hf_pure.tasks._read import Bad, fields, kind_of, mapping, need_object, number, text
 from hf_pure.tasks.inference import TaskRequest, TaskSpec
@@ -112,20 +112,12 @@ class Segment(msgspec.Struct, frozen=True, gc=False):
 # --------------------------------------------------------------------------- decoders
 
 
-def _label(label: str, score: float) -> ImageLabel:
-    return ImageLabel(label=label, score=score)
-
-
-def _labels(obj: Any) -> tuple[ImageLabel, ...] | Bad:
-    return read_label_list(obj, _label)
-
-
 _LABELS = lazy_decoder(list[ImageLabel])
 
 
 def decode_image_labels(reply: RawReply) -> Result[tuple[ImageLabel, ...], HfError]:
     """``[{"label", "score"}]`` (or nested once) as labels, in the server's order."""
-    return decode_json(reply, _LABELS, _labels, tuple)
+    return decode_labels(reply, _LABELS, ImageLabel)
 
 
 _BOX_FIELDS: Final = (("xmin", number), ("ymin", number), ("xmax", number), ("ymax", number))
