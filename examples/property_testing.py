@@ -15,9 +15,11 @@ rather than against the replies one thought of:
    in (``clock_steps``) and whole replies (``wire_replies``), does what a small model written
    from the rules says, step by step (a ``RuleBasedStateMachine``).
 
-The first two come with the naive version a user might write first; hypothesis finds the
-reply that breaks each (an answer with no text; a stream whose first choice is not number 0),
-which shows the properties can fail. Run from pytest: tests/test_examples_more2.py.
+The first two come with the naive version a user might write first, which the same property
+refutes (an answer with no text; a stream that lists a choice other than number 0 first):
+the properties can fail. Each also always tries one reply seen in practice (``@example``: a
+tool call, which has no text; a stream of two choices) before hypothesis's own. Run from
+pytest: tests/test_examples_more2.py.
 """
 
 from __future__ import annotations
@@ -76,6 +78,15 @@ def naive_headline(result: hf.Result[hf.ChatCompletion, hf.HfError]) -> str:
     return "[no result]"
 
 
+#: A model calling a tool answers with no text at all.
+TOOL_CALL = (
+    b'{"id": "1", "object": "chat.completion", "created": 0, "model": "m", "choices": [{"index":'
+    b' 0, "message": {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type":'
+    b' "function", "function": {"name": "get_weather", "arguments": "{}"}}]},'
+    b' "finish_reason": "tool_calls"}]}'
+)
+
+
 def headline_property(
     post: Callable[[hf.Result[hf.ChatCompletion, hf.HfError]], str],
 ) -> Callable[..., None]:
@@ -83,6 +94,7 @@ def headline_property(
     the headline is one short line."""
 
     @given(body=wire_bodies("chat"))
+    @example(body=TOOL_CALL)  # a reply seen once: always tried, then hypothesis's own
     def check(body: bytes) -> None:
         out = post(REQUEST.decode(hf.raw_reply(200, body)))
         assert isinstance(out, str) and "\n" not in out
@@ -150,11 +162,8 @@ def stream_property(live: Callable[[Sequence[hf.ChatChunk]], str]) -> Callable[.
 
 #: The user's policy: a breaker (3 failures in a row open it for 10 s; 2 good trials close
 #: it), nothing else.
-POLICY = hf.Policy(
-    breaker=hf.BreakerConfig(failure_threshold=3, success_threshold=2, open_timeout=10.0),
-    bucket=None,
-    cache=None,
-)
+BREAKER = hf.BreakerConfig(failure_threshold=3, success_threshold=2, open_timeout=10.0)
+POLICY = hf.Policy(breaker=BREAKER, bucket=None, cache=None)
 
 
 #: What each error tells the breaker, as the reliability guide states it: the service
@@ -192,14 +201,15 @@ def counts_as(result: hf.Result[hf.ChatCompletion, hf.HfError]) -> str:
 class BreakerModel:
     """The breaker's rules, written out plainly for one call at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, config: hf.BreakerConfig) -> None:
+        self.config = config
         self.mode = "closed"
         self.failures = 0  # consecutive, while closed
         self.successes = 0  # good trials, while half-open
         self.opened_at = 0.0
 
     def admit(self, now: float) -> bool:
-        if self.mode == "open" and now >= self.opened_at + 10.0:
+        if self.mode == "open" and now >= self.opened_at + self.config.open_timeout:
             self.mode, self.successes = "half_open", 0
         return self.mode != "open"
 
@@ -208,13 +218,13 @@ class BreakerModel:
             return
         if self.mode == "closed":
             self.failures = self.failures + 1 if outcome == "failure" else 0
-            if self.failures >= 3:
+            if self.failures >= self.config.failure_threshold:
                 self.mode, self.opened_at = "open", now
         elif outcome == "failure":  # a failed trial opens it again
             self.mode, self.opened_at = "open", now
         else:
             self.successes += 1
-            if self.successes >= 2:
+            if self.successes >= self.config.success_threshold:
                 self.mode, self.failures = "closed", 0
 
 
@@ -228,7 +238,7 @@ class BreakerMachine(RuleBasedStateMachine):
     def start(self) -> None:
         self.now = 1000.0
         self.state = hf.policy_start(POLICY, self.now)
-        self.model = self.model_class()
+        self.model = self.model_class(BREAKER)
 
     @rule(step=clock_steps(30.0), reply=wire_replies("chat"))
     def call(self, step: float, reply: tuple[int, dict[str, str], bytes]) -> None:
@@ -239,7 +249,8 @@ class BreakerMachine(RuleBasedStateMachine):
             assert isinstance(decision.error, hf.CircuitOpen)
             wait = decision.error.retry_in
             assert wait is not None
-            assert math.isclose(wait, self.model.opened_at + 10.0 - self.now, abs_tol=1e-9)
+            until = self.model.opened_at + BREAKER.open_timeout
+            assert math.isclose(wait, until - self.now, abs_tol=1e-9)
             return
         assert isinstance(decision, hf.Send), decision
         status, headers, body = reply

@@ -91,8 +91,9 @@ class WatchedRunner(hf.ReliableRunner):
         self.names = {url: name for name, url in names.items()}
         self.lines: list[str] = []  # what was printed, in order
         self._last_endpoint: str | None = None
-        self._wait = SkipClock() if skip_waits else None
-        self._now = self._wait if self._wait is not None else time.monotonic
+        skipping = SkipClock() if skip_waits else None
+        self._now = skipping or time.monotonic
+        self._pause = skipping.sleep if skipping else asyncio.sleep
         self._start = self._now()
         super().__init__(runner, policy, clock=self._now, sleep=self._sleep, record_events=True)
 
@@ -150,22 +151,20 @@ class WatchedRunner(hf.ReliableRunner):
             self.say(f"bucket: waiting {seconds:.2f} s for a token")
         if self.events is not None:
             del self.events[:-1]  # only the last event is read; keep the log short
-        if self._wait is not None:
-            await self._wait.sleep(seconds)
-        else:
-            await asyncio.sleep(seconds)
+        await self._pause(seconds)
 
     async def wait_for_trial(self) -> None:
         """Sleep until every open breaker allows a trial (no wait when none is open)."""
         timeout = self.policy.breaker.open_timeout if self.policy.breaker else 0.0
-        opened = [b.opened_at for b in self.state.breakers.values() if b.opened_at is not None]
+        opened = [
+            b.opened_at
+            for b in self.state.breakers.values()
+            if b.mode is hf.BreakerMode.OPEN and b.opened_at is not None
+        ]
         if opened:
-            wait = max(opened) + timeout - self._now()
+            wait = max(0.0, max(opened) + timeout - self._now())
             self.say(f"waiting {wait:.2f} s for the breaker's trial")
-            if self._wait is not None:
-                await self._wait.sleep(wait + 0.01)
-            else:
-                await asyncio.sleep(wait + 0.01)
+            await self._pause(wait + 0.01)  # a little past it: the clock's rounding
 
     # -- output ---------------------------------------------------------------------------
 
