@@ -60,6 +60,14 @@ async with hf.open_runner() as runner:
 Every config and state converts to plain JSON and back (`hf.to_plain`, `hf.from_plain`), and
 a recorded event log replays to the same state (`hf.replay`). Cached answers travel with the
 state only when the cache's key and value types are given (`CacheState[K, V]`).
+
+Two runnable examples: `examples/reliable_pipeline.py` prints each transition as it happens
+(a breaker going closed -> open -> half_open -> closed, the bucket making requests wait,
+failover switching endpoints) against two emulators, the first one failing, and ends with the
+metrics (`--emulator`; the real service when a token is found). `examples/property_testing.py`
+proves a breaker policy against a small model written from the rules above, with a hypothesis
+state machine driven by `admit` and `record`, whole replies
+(`hf_pure.testing.strategies.wire_replies`) and time passed in (`clock_steps`).
 """
 
 MODULES = (

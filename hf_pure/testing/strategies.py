@@ -21,7 +21,8 @@ event), ``tgi`` (a text generation reply with details), ``tgi_event`` (one TGI s
 (``TASK_KINDS``). :func:`valid` gives the shape as documented, :func:`mutated` replaces,
 removes or adds fields, :func:`wire_json` mixes both, :func:`edges` moves fields to the edges of
 their own type (or null, or away), :func:`wire_bodies` and :func:`sse_streams` give them as
-bytes.
+bytes. For whole replies and the time between them (to drive a reliability policy):
+:func:`statuses`, :func:`wire_replies` (status, headers, body) and :func:`clock_steps`.
 """
 
 from __future__ import annotations
@@ -297,23 +298,109 @@ def sse_streams(kind: str = "chat_chunk", max_events: int = 6) -> SearchStrategy
     return st.lists(event | odd, max_size=max_events)
 
 
+# --------------------------------------------------------------------------- whole replies
+
+#: Statuses a client has to tell apart: successes (204: no body), the refusals of the request,
+#: rate limiting, the server failing (501: not retried), and the ones a client never expects
+#: (1xx, 3xx, an unassigned 4xx).
+STATUSES: Final = (200, 201, 204, 400, 401, 403, 404, 408, 413, 418, 422, 429, 500, 501, 502)
+STATUSES_MORE: Final = (503, 504, 100, 302, 499, 599)
+
+
+def statuses() -> SearchStrategy[int]:
+    """An HTTP status as a server may send it: mostly one of ``STATUSES`` and
+    ``STATUSES_MORE``, sometimes any status in 100..599."""
+    return st.sampled_from((*STATUSES, *STATUSES_MORE)) | st.integers(100, 599)
+
+
+#: ``Retry-After`` values: seconds, zero, a fraction, negative, huge, an HTTP date in the past
+#: and far in the future, and text that is neither.
+RETRY_AFTER: Final = (
+    "0",
+    "1",
+    "7",
+    "120",
+    "0.5",
+    "-1",
+    "99999999999999999999",
+    "Wed, 21 Oct 2015 07:28:00 GMT",
+    "Fri, 31 Dec 9999 23:59:59 GMT",
+    "soon",
+    "",
+)
+
+
+def _odd_body() -> SearchStrategy[bytes]:
+    return st.sampled_from([b"", b"<html><body>Bad Gateway</body></html>", b"upstream down", b"{"])
+
+
+@st.composite
+def _reply(draw: Any, kind: str, changes: int) -> tuple[int, dict[str, str], bytes]:
+    status = draw(statuses())
+    if 200 <= status < 300:
+        body = draw(wire_bodies(kind, changes) | wire_bodies("error", 1))
+    else:
+        body = draw(error_bodies().map(encode) | wire_bodies("error", 1) | _odd_body())
+    headers = {}
+    if status in (429, 503) and draw(st.booleans()):
+        headers["Retry-After"] = draw(st.sampled_from(RETRY_AFTER))
+    if draw(st.booleans()):
+        headers["x-request-id"] = draw(st.text("0123456789abcdef", min_size=1, max_size=12))
+    return status, headers, body
+
+
+def wire_replies(
+    kind: str = "chat", changes: int = 3
+) -> SearchStrategy[tuple[int, dict[str, str], bytes]]:
+    """A whole reply as a server sends it: ``(status, headers, body)``. A 2xx carries the shape
+    ``kind`` (:func:`wire_bodies`: as documented or changed) or an error body; any other status
+    an error body, an HTML or text page, or nothing; a 429 or 503 sometimes a ``Retry-After``
+    (``RETRY_AFTER``); any, sometimes, a request id. Build the client's reply from it with
+    ``hf.raw_reply(status, body, headers)``."""
+    return _reply(kind, changes)
+
+
+#: Steps at which timeouts, windows and refills end in the defaults and usual settings.
+ROUND_STEPS: Final = (0.0, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0)
+
+
+def clock_steps(max_step: float = 120.0) -> SearchStrategy[float]:
+    """Time passing between two events, in seconds, never negative: 0 (two events at once),
+    the smallest steps, the round numbers where timeouts and windows end (``ROUND_STEPS``, up
+    to ``max_step``), and any finite step up to ``max_step``: for driving a reliability policy
+    (breaker, bucket, cache, failover) with time passed in."""
+    if not max_step > 0:
+        raise ValueError(f"max_step must be > 0, got {max_step!r}")
+    rounds = [step for step in ROUND_STEPS if step <= max_step]
+    return st.sampled_from([*rounds, 5e-324, 1e-9]) | st.floats(
+        0.0, max_step, allow_nan=False, allow_infinity=False
+    )
+
+
 __all__ = [
     "KINDS",
     "ODD_NUMBERS",
     "ODD_STRINGS",
+    "RETRY_AFTER",
+    "ROUND_STEPS",
+    "STATUSES",
+    "STATUSES_MORE",
     "TASK_KINDS",
     "chat_chunks",
     "chat_completions",
+    "clock_steps",
     "edges",
     "encode",
     "error_bodies",
     "json_values",
     "mutated",
     "sse_streams",
+    "statuses",
     "task_replies",
     "tgi_events",
     "tgi_replies",
     "valid",
     "wire_bodies",
     "wire_json",
+    "wire_replies",
 ]
