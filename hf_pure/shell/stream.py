@@ -373,7 +373,8 @@ class Stream(Generic[C, T]):
         elif isinstance(exc, RuntimeError):  # aiohttp: the connection is gone
             self._interrupted(f"the connection was closed ({exc})")
         else:
-            self._interrupted(transport_error(exc, self._runner._config, None).message)
+            own = getattr(self._request, "timeout", None)  # a read bound of its own
+            self._interrupted(transport_error(exc, self._runner._config, own).message)
 
     async def _fill(self) -> C:
         """Read until there is a chunk to hand out or the stream has ended."""
