@@ -180,6 +180,13 @@ def test_any_header_values_never_raise(headers: dict[str, str]) -> None:
     assert hf.ReplyInfo(200, headers).rate_limit == found
 
 
+@given(st.lists(st.tuples(st.text(max_size=30), st.text()), max_size=6))
+def test_any_headers_at_all_never_raise(pairs: list[tuple[str, str]]) -> None:
+    info = hf.ReplyInfo(200, pairs)
+    assert isinstance(info.rate_limit, hf.RateLimit)
+    assert info.request_id == {k.lower(): v for k, v in reversed(pairs)}.get("x-request-id")
+
+
 @given(st.text())
 def test_any_duration_text_never_raises(text: str) -> None:
     value = parse_duration(text)
