@@ -62,6 +62,12 @@ if TYPE_CHECKING:
         ChatCompletion as ChatCompletion, Choice as Choice, Usage as Usage,
     )
     from hf_pure.core.value import evolve as evolve
+    from hf_pure.core.rate_limit import rate_limit_of as rate_limit_of, RateLimit as RateLimit
+    from hf_pure.core.reply_info import Replied as Replied, ReplyInfo as ReplyInfo
+    from hf_pure.core.wrappers import (
+        with_reply_info as with_reply_info, with_timeout as with_timeout,
+        WithReplyInfo as WithReplyInfo, WithTimeout as WithTimeout,
+    )
     from hf_pure.tasks.messages import (
         assistant as assistant, developer as developer, image_part as image_part,
         image_url as image_url, ImagePart as ImagePart, Message as Message, system as system,

@@ -57,7 +57,6 @@ CACHE_ALLOWED: Final = frozenset(
     {
         ("core/codec.py", "_msgspec"),  # the msgspec module, imported on first use
         ("core/failures.py", "_title_re"),  # compiled patterns for the rare error path
-        ("core/failures.py", "_ratelimit_re"),
         ("core/serial.py", "converter"),  # the one cattrs converter, configured once
         ("tasks/_decode.py", "_decoder"),  # a reply type's msgspec decoder, built on first use
         ("tasks/similarity.py", "numpy_module"),  # the optional numpy, imported on first use

@@ -35,11 +35,6 @@ def _title_re() -> re.Pattern[bytes]:  # compiled on first use: errors are the r
     return re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
-@cache
-def _ratelimit_re() -> re.Pattern[str]:
-    return re.compile(r"(?:^|[;,\s])(?:t|reset)\s*=\s*(\d+(?:\.\d+)?)")
-
-
 _EPOCH_THRESHOLD = 1_000_000_000.0  # a "reset" this large is a Unix time, not a delay
 
 
@@ -86,8 +81,13 @@ def retry_after_seconds(
         raw = headers.get(name)
         if raw is None:
             continue
-        found = _ratelimit_re().search(raw) if name == "ratelimit" else None
-        text = found.group(1) if found else raw.strip()
+        if name == "ratelimit":  # the IETF parameters: "api";r=0;t=30 (or reset=30)
+            from hf_pure.core.rate_limit import ietf_param  # the rare path: loaded when met
+
+            found = ietf_param(raw, ("t", "reset"))
+            text = raw.strip() if found is None else str(found)
+        else:
+            text = raw.strip()
         try:
             seconds = float(text)
         except ValueError:

@@ -269,13 +269,21 @@ _set_body: Final = _slot_setter(RawReply, "body")
 _set_received_at: Final = _slot_setter(RawReply, "received_at")
 
 
+def wire_headers(headers: Mapping[str, str]) -> Headers:
+    """``headers`` (aiohttp's, whose names and values are always str) as :class:`Headers`
+    that makes its tuples on first use: the same value as ``Headers(headers)``, only cheaper
+    when it goes unread."""
+    wrapped = _new_slots(Headers)
+    _set_source(wrapped, headers)
+    return wrapped
+
+
 def reply_from_wire(
     status: int, headers: Mapping[str, str], body: bytes, received_at: float | None
 ) -> RawReply:
-    """The runner's RawReply, built without the converter: ``headers`` (aiohttp's, whose
-    names and values are always str) is wrapped in a :class:`Headers` that makes its tuples
-    on first use. The same value as ``RawReply(status=..., headers=..., ...)`` in every
-    respect (equality, hash, repr, lookups); only cheaper when the headers go unread."""
+    """The runner's RawReply, built without the converter: ``headers`` is wrapped lazily
+    (:func:`wire_headers`). The same value as ``RawReply(status=..., headers=..., ...)`` in
+    every respect (equality, hash, repr, lookups); only cheaper when the headers go unread."""
     wrapped = _new_slots(Headers)
     _set_source(wrapped, headers)
     reply = _new_slots(RawReply)

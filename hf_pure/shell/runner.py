@@ -242,9 +242,11 @@ class Runner:
     async def _collect(
         self, request: StreamingRequest[T, Any], base_url: str | None
     ) -> tuple[Result[T, HfError], int, int]:
-        """``run_measured`` of a streaming request: the assembled answer within
-        ``total_timeout``, and the bytes the stream sent and read."""
-        total = self._total
+        """``run_measured`` of a streaming request: the assembled answer within the request's
+        own ``timeout`` (:func:`hf_pure.with_timeout`), else ``total_timeout``, and the bytes
+        the stream sent and read."""
+        own: float | None = getattr(request, "timeout", None)
+        total = self._total if own is None else own
         watch = self._watchdog.watch(total)
         if watch is None:  # as a stream of a closed runner ends, having sent nothing
             return Failure(StreamInterrupted("", 0, CLOSED_BEFORE_END)), 0, 0

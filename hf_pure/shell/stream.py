@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
@@ -28,6 +28,7 @@ from hf_pure.core.request import (
 from hf_pure.shell.transport import RUNNER_CLOSED, transport_error
 
 if TYPE_CHECKING:
+    from hf_pure.core.reply_info import ReplyInfo
     from hf_pure.shell.runner import Runner
 
 T = TypeVar("T")
@@ -77,6 +78,7 @@ class Stream(Generic[C, T]):
         "_codec",
         "_complete",
         "_ended",
+        "_head",
         "_kept",
         "_last",
         "_outcome",
@@ -113,6 +115,7 @@ class Stream(Generic[C, T]):
         self._sent = 0  # bytes of the request body, once sent
         self._received = 0  # bytes of the reply body read so far
         self._request_id: str | None = None
+        self._head: tuple[int, Mapping[str, str]] | None = None  # the reply's status, headers
         self._started = False
         self._reading = False  # a task is waiting in _fill
         self._ended = False
@@ -143,6 +146,17 @@ class Stream(Generic[C, T]):
     def bytes_received(self) -> int:
         """The bytes of the reply body read so far (what the metrics count)."""
         return self._received
+
+    @property
+    def reply_info(self) -> ReplyInfo | None:
+        """The reply's status and headers (request id, rate limit) once its head has
+        arrived; None before, or when no reply came."""
+        head = self._head
+        if head is None:
+            return None
+        from hf_pure.core.reply_info import reply_info_from_wire  # loaded when asked for
+
+        return reply_info_from_wire(*head)
 
     @property
     def result(self) -> Result[T, HfError]:
@@ -296,6 +310,7 @@ class Stream(Generic[C, T]):
         self._resp = resp
         self._sent = len(call.body) if call.body is not None else 0
         self._request_id = resp.headers.get("x-request-id")
+        self._head = (resp.status, resp.headers)
         if resp.status >= 300 or resp.content_type != "text/event-stream":
             try:
                 body = await resp.read()
@@ -312,6 +327,9 @@ class Stream(Generic[C, T]):
                 self._hand([self._codec.as_chunk(outcome.unwrap())])
             self._end(outcome)
             return False
+        head = getattr(self._codec, "head", None)  # a codec that answers with the reply head
+        if head is not None:
+            self._acc = head(self._acc, self.reply_info)
         return True
 
     def _take(self, events: Sequence[bytes | sse.SseEvent]) -> None:
@@ -355,7 +373,8 @@ class Stream(Generic[C, T]):
         elif isinstance(exc, RuntimeError):  # aiohttp: the connection is gone
             self._interrupted(f"the connection was closed ({exc})")
         else:
-            self._interrupted(transport_error(exc, self._runner._config, None).message)
+            own = getattr(self._request, "timeout", None)  # a read bound of its own
+            self._interrupted(transport_error(exc, self._runner._config, own).message)
 
     async def _fill(self) -> C:
         """Read until there is a chunk to hand out or the stream has ended."""

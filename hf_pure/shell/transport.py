@@ -31,8 +31,8 @@ def transport_error(
     """The HfError for an exception raised by aiohttp or the socket layer."""
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return Timeout("connect", config.connect_timeout)
-    if isinstance(exc, aiohttp.SocketTimeoutError):
-        return Timeout("read", config.read_timeout)
+    if isinstance(exc, aiohttp.SocketTimeoutError):  # only streams have a read bound
+        return Timeout("read", call_timeout or config.read_timeout)
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
         return Timeout("total", call_timeout or config.total_timeout)
     if isinstance(exc, aiohttp.ClientConnectorError):

@@ -22,6 +22,7 @@ from ._answers import Answer, JsonAnswer
 from ._catalog import DEFAULT_MODELS, ModelCard
 from ._faults import Fault, SeenRequest
 from ._hub import HubIndex
+from ._rate_limits import RateLimits, stamped
 from ._routes import Routes, Target, authorized
 from ._wire import _noisy as _noisy  # noqa: PLC0414  (the fault tests import it from here)
 from ._wire import close_connection, faulty_events, faulty_json, json_response, send_events
@@ -46,6 +47,11 @@ class Emulator:
 
     ``requests`` logs every request received, credentials redacted; with ``log_limit`` only
     (at least) the last ``log_limit`` are kept, for long-running servers.
+
+    Successful answers carry rate-limit headers, as the service's do: OpenAI's
+    ``x-ratelimit-*`` on the router's chat routes, the IETF ``RateLimit`` /
+    ``RateLimit-Policy`` on hf-inference; each request counts against a fixed window
+    (:mod:`hf_pure.testing._rate_limits`).
 
     ``events_per_write`` sets how a normal SSE answer goes out: 1 (the default) writes each
     event on its own, as a model generating token by token does; more batches them, as a fast
@@ -85,6 +91,7 @@ class Emulator:
         self._queued: dict[str, deque[Fault]] = {}
         self._always: dict[str, Fault] = {}
         self._counter = 0
+        self._rate_limits = RateLimits()
         self._runner: web.ServerRunner | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -237,8 +244,9 @@ class Emulator:
         target = self._routes.target(path)
         fault = self._take_fault(target.route)
         request_id = f"emu-{number}"
+        limits = self._rate_limits.count(target.kind, self.reply_tokens)
         if fault is None:
-            answer = self._answer(request, target, body, number)
+            answer = stamped(self._answer(request, target, body, number), limits)
             if isinstance(answer, JsonAnswer):
                 return json_response(answer, request_id, ())
             return await send_events(
@@ -255,6 +263,7 @@ class Emulator:
         if kind == "delay":
             await asyncio.sleep(fault.seconds)
         answer = self._answer(request, target, body, number, stream=kind != "ignore_stream")
+        answer = stamped(answer, limits)
         extra = fault.extra_headers
         if isinstance(answer, JsonAnswer):
             return await faulty_json(request, answer, fault, request_id)
