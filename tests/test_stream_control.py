@@ -8,7 +8,7 @@ import asyncio
 import gc
 import weakref
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import pytest
@@ -22,6 +22,7 @@ from hf_pure.testing import Emulator, Fault
 from hf_pure.testing.fixtures import EmulatorFactory
 
 MODEL = "meta-llama/Llama-3.1-8B-Instruct"
+T = TypeVar("T")
 
 
 def big() -> hf.ChatRequest:
@@ -88,6 +89,14 @@ def reason_of(result: hf.Result[Any, hf.HfError]) -> str:
     return err.reason
 
 
+async def woken(task: asyncio.Task[T], within: float = 0.5) -> T:
+    """The task's value, once it has ended by itself within ``within`` seconds (never
+    cancelled for being late, unlike ``wait_for``, so a late wake-up can't pass for one)."""
+    done, _ = await asyncio.wait({task}, timeout=within)
+    assert done, f"not woken within {within} s"
+    return task.result()
+
+
 async def settle(seen: Watched) -> int:
     """Wait until aiohttp stops taking bytes (its buffer is full); the bytes taken."""
     before = -1
@@ -136,6 +145,23 @@ async def test_a_paused_stream_reads_nothing_and_buffers_a_bounded_amount(
     assert stream.bytes_received == seen.taken() == total
 
 
+async def test_a_stream_paused_between_two_reads_reads_no_more(
+    runner: hf.Runner, emulator: Emulator
+) -> None:
+    emulator.script("chat", Fault.stall(after=2, seconds=0.3))  # 2 events, silence, the end
+    stream = runner.stream(ask())
+    control = stream.control()
+    [await anext(stream) for _ in range(2)]  # every chunk sent so far: the next read waits
+    control.pause()
+    reader = asyncio.create_task(anext(stream))
+    await asyncio.sleep(0.6)  # the body ended meanwhile...
+    assert not stream.done  # ...unread: the paused reader does not read the socket
+    control.resume()
+    with pytest.raises(StopAsyncIteration):
+        await woken(reader)
+    assert "body ended" in reason_of(stream.result)
+
+
 async def test_pause_before_the_first_read_sends_nothing_until_resumed(
     runner: hf.Runner, emulator: Emulator
 ) -> None:
@@ -151,18 +177,54 @@ async def test_pause_before_the_first_read_sends_nothing_until_resumed(
     assert len(emulator.requests) == 1
 
 
-async def test_chunks_already_read_are_held_too(runner: hf.Runner, emulator: Emulator) -> None:
+@pytest.mark.parametrize("read", ["anext", "async for"])
+async def test_chunks_already_read_are_held_too(
+    runner: hf.Runner, emulator: Emulator, read: str
+) -> None:
     emulator.events_per_write = 100  # the whole answer in one read: every chunk is ready
     stream = runner.stream(ask())
     control = stream.control()
     await anext(stream)
     control.pause()
-    reader = asyncio.create_task(anext(stream))
+    rest = stream.collect() if read == "async for" else anext(stream)
+    reader: asyncio.Task[Any] = asyncio.create_task(rest)  # type: ignore[arg-type]
     await asyncio.sleep(0.1)
-    assert not reader.done()
+    assert stream.done  # every chunk has arrived...
+    assert not reader.done()  # ...and none is handed out while paused
     control.resume()
-    await reader
+    await woken(reader)
     assert isinstance(await stream.collect(), Success)
+
+
+async def test_a_read_in_flight_when_paused_is_held_when_it_returns(
+    runner: hf.Runner, emulator: Emulator
+) -> None:
+    emulator.script("chat", Fault.stall(after=2, seconds=0.3))
+    stream = runner.stream(ask())
+    control = stream.control()
+    [await anext(stream) for _ in range(2)]
+    reader = asyncio.create_task(anext(stream))
+    await asyncio.sleep(0.1)  # the reader waits in a read
+    control.pause()
+    await asyncio.sleep(0.5)  # the body has ended: the read returned, and what it gave is held
+    assert stream.done and not reader.done()
+    control.resume()
+    with pytest.raises(StopAsyncIteration):
+        await woken(reader)
+
+
+async def test_a_handle_made_outside_the_loop_cancels_when_dropped(
+    runner: hf.Runner, emulator: Emulator
+) -> None:
+    emulator.script("chat", Fault.stall(after=2, seconds=30.0))
+    stream = runner.stream(ask())
+    control = await asyncio.to_thread(stream.control)  # (made where no loop runs)
+    await anext(stream)
+    reader = asyncio.create_task(stream.collect())
+    await asyncio.sleep(0.05)
+    del control
+    gc.collect()
+    assert reason_of(await woken(reader)) == DROPPED
 
 
 async def test_resume_without_pause_and_pause_after_the_end_change_nothing(
@@ -195,7 +257,7 @@ async def test_cancel_wakes_a_waiting_reader_keeps_what_arrived_and_releases(
     control.cancel()
     assert control.cancelled
     with pytest.raises(StopAsyncIteration):
-        await asyncio.wait_for(reader, 1.0)  # woken at once, not after the stall
+        await woken(reader)  # at once, not after the stall
     err = failure_of(stream.result)
     assert isinstance(err, hf.StreamInterrupted)
     assert err.reason == CANCELLED
@@ -217,7 +279,7 @@ async def test_cancel_wakes_a_paused_reader(
     reader = asyncio.create_task(stream.collect())
     await asyncio.sleep(0.1)
     control.cancel()
-    err = failure_of(await asyncio.wait_for(reader, 1.0))
+    err = failure_of(await woken(reader))
     assert isinstance(err, hf.StreamInterrupted)
     assert err.reason == CANCELLED
     assert not control.paused
@@ -234,7 +296,7 @@ async def test_cancel_while_the_request_waits_for_its_reply(
     reader = asyncio.create_task(stream.collect())
     await asyncio.sleep(0.2)
     control.cancel()
-    err = failure_of(await asyncio.wait_for(reader, 1.0))  # the reader is not cancelled
+    err = failure_of(await woken(reader))  # the reader is not cancelled
     assert isinstance(err, hf.StreamInterrupted)
     assert err.reason == CANCELLED
     assert seen.held() == 0
@@ -283,7 +345,7 @@ async def test_aclose_wakes_a_paused_reader(runner: hf.Runner) -> None:
     reader = asyncio.create_task(stream.collect())
     await asyncio.sleep(0.05)
     await stream.aclose()
-    err = failure_of(await asyncio.wait_for(reader, 1.0))
+    err = failure_of(await woken(reader))
     assert isinstance(err, hf.StreamInterrupted)
     assert "closed by the caller" in err.reason
 
@@ -318,7 +380,7 @@ async def test_dropping_the_handle_cancels_the_stream(
     del control
     gc.collect()
     assert handle() is None  # nothing kept it alive (no cycle through the stream)
-    err = failure_of(await asyncio.wait_for(reader, 1.0))
+    err = failure_of(await woken(reader))
     assert isinstance(err, hf.StreamInterrupted)
     assert err.reason == DROPPED
     assert seen.held() == 0

@@ -194,7 +194,6 @@ class SyncStream(Pausable, Generic[C, T]):
         with pipe.cond:
             pipe.ended = True
             pipe.buffer.clear()
-            pipe.cond.notify_all()  # a paused reader in another thread
 
     def __enter__(self) -> SyncStream[C, T]:
         return self
