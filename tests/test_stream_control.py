@@ -187,7 +187,7 @@ async def test_chunks_already_read_are_held_too(
     await anext(stream)
     control.pause()
     rest = stream.collect() if read == "async for" else anext(stream)
-    reader: asyncio.Task[Any] = asyncio.create_task(rest)  # type: ignore[arg-type]
+    reader: asyncio.Task[Any] = asyncio.create_task(rest)
     await asyncio.sleep(0.1)
     assert stream.done  # every chunk has arrived...
     assert not reader.done()  # ...and none is handed out while paused

@@ -92,9 +92,9 @@ def test_pause_from_another_thread_holds_the_reader_and_the_socket(big: Served) 
         taken = reader.taken
 
         def still() -> bool:  # the pump stopped: the async stream reads nothing more
-            before = inner.bytes_received
+            before: int = inner.bytes_received
             time.sleep(0.1)
-            return inner.bytes_received == before
+            return before == inner.bytes_received
 
         assert eventually(still)
         time.sleep(0.3)
