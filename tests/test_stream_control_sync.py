@@ -94,7 +94,8 @@ def test_pause_from_another_thread_holds_the_reader_and_the_socket(big: Served) 
         def still() -> bool:  # the pump stopped: the async stream reads nothing more
             before: int = inner.bytes_received
             time.sleep(0.1)
-            return before == inner.bytes_received
+            after: int = inner.bytes_received
+            return before == after
 
         assert eventually(still)
         time.sleep(0.3)
