@@ -27,6 +27,15 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar, cast
 if TYPE_CHECKING:
     from hf_pure.shell.sync_stream import SyncStream
 
+__all__ = [
+    "CANCELLED",
+    "DROPPED",
+    "SOCKET_READ",
+    "StreamControl",
+    "SyncStreamControl",
+    "buffer_bound",
+]
+
 H = TypeVar("H", bound="_Handle")
 
 #: Why a stream cancelled by its control ended (its ``StreamInterrupted.reason``).
