@@ -191,7 +191,8 @@ class StreamControl(_Handle):
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(target._cancel, DROPPED)
                 return
-        target._cancel(DROPPED)
+        with contextlib.suppress(RuntimeError):  # (a loop closed under it: nothing to wake)
+            target._cancel(DROPPED)
 
 
 class SyncStreamControl(_Handle):
