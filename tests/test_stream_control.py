@@ -206,8 +206,12 @@ async def test_a_read_in_flight_when_paused_is_held_when_it_returns(
     reader = asyncio.create_task(anext(stream))
     await asyncio.sleep(0.1)  # the reader waits in a read
     control.pause()
-    await asyncio.sleep(0.5)  # the body has ended: the read returned, and what it gave is held
-    assert stream.done and not reader.done()
+    for _ in range(100):  # until the body has ended: the read returned, and what it gave...
+        if stream.done:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.05)
+    assert stream.done and not reader.done()  # ...is held
     control.resume()
     with pytest.raises(StopAsyncIteration):
         await woken(reader)
