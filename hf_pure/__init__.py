@@ -55,6 +55,9 @@ if TYPE_CHECKING:
     from hf_pure.core.secret import Secret as Secret
     from hf_pure.core.sse import SseEvent as SseEvent
     from hf_pure.shell.runner import open_runner as open_runner, Runner as Runner, Stream as Stream
+    from hf_pure.shell.stream_control import (
+        StreamControl as StreamControl, SyncStreamControl as SyncStreamControl,
+    )
     from hf_pure.tasks.chat import chat as chat, ChatRequest as ChatRequest
     from hf_pure.tasks.options import Unsendable as Unsendable
     from hf_pure.tasks.chat_reply import (

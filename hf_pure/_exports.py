@@ -60,6 +60,8 @@ _EXPORTS: Final = MappingProxyType(
         "open_runner": "hf_pure.shell.runner",
         "Runner": "hf_pure.shell.runner",
         "Stream": "hf_pure.shell.runner",
+        "StreamControl": "hf_pure.shell.stream_control",
+        "SyncStreamControl": "hf_pure.shell.stream_control",
         "chat": "hf_pure.tasks.chat",
         "ChatRequest": "hf_pure.tasks.chat",
         "Unsendable": "hf_pure.tasks.options",
@@ -314,6 +316,7 @@ _EAGER: Final = frozenset(
         "hf_pure.core.sse",
         "hf_pure.core.value",  # loaded by every value anyway
         "hf_pure.shell.runner",
+        "hf_pure.shell.stream_control",  # loaded by the runner's streams anyway
         "hf_pure.tasks.chat",
         "hf_pure.tasks.messages",
         "hf_pure.tasks.modifiers",

@@ -6,8 +6,13 @@ chunk**: an attempt that fails before handing out a chunk is recorded and retrie
 ``run`` attempt; once a chunk has been handed out nothing is retried and the stream ends with
 its error. The attempt is recorded when the stream ends, with the latency to its end and the
 outcome in ``stream.result``. A stream left unfinished (``aclose``, leaving ``async with``,
-cancelled, dropped) gives its admission back without counting anything, as a cancelled
-``run`` does.
+cancelled, cancelled by its control, dropped) gives its admission back without counting
+anything, as a cancelled ``run`` does.
+
+``stream.control()`` drives whichever attempt is current: pausing holds the attempt being
+opened (before it sends) or read, and any later one; cancelling ends the attempt read
+(keeping what arrived) or stops the opening wherever it waits (to send, to retry, for the
+reply), and nothing is retried or recorded.
 """
 
 from __future__ import annotations
@@ -32,12 +37,13 @@ from hf_pure.shell.reliable_steps import (
 )
 from hf_pure.shell.runner import Runner, Stream
 from hf_pure.shell.stream import NOT_KEPT
+from hf_pure.shell.stream_control import Pausable, StreamControl
 
 T = TypeVar("T")
 C = TypeVar("C")
 
 
-class ReliableStream(Generic[C, T]):
+class ReliableStream(Pausable, Generic[C, T]):
     """Typed chunks as they arrive, then the whole answer in :attr:`result`, under a policy.
 
         async with reliable.stream(request) as stream:
@@ -50,12 +56,14 @@ class ReliableStream(Generic[C, T]):
     """
 
     __slots__ = (
+        "_attempt",
         "_cell",
         "_clock",
         "_decision",
         "_inner",
         "_keep",
         "_loop",
+        "_opener",
         "_outcome",
         "_policy",
         "_request",
@@ -63,6 +71,7 @@ class ReliableStream(Generic[C, T]):
         "_sent_at",
         "_sleep",
         "_started",
+        "_stopping",
         "_wall",
     )
 
@@ -90,6 +99,12 @@ class ReliableStream(Generic[C, T]):
         self._outcome: Result[T, HfError] | None = None  # set when the stream has ended
         self._started = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._control = None  # (Pausable's: the handle, once asked for)
+        self._paused = False
+        self._resumed = None  # (unused: the attempts hold their readers)
+        self._attempt: Stream[C, T] | None = None  # the attempt being opened or read
+        self._opener: asyncio.Task[Any] | None = None  # the task opening attempts
+        self._stopping: str | None = None  # why the control cancelled the opener
 
     # -- public ------------------------------------------------------------------------------
 
@@ -123,10 +138,17 @@ class ReliableStream(Generic[C, T]):
             pass
         return self.result
 
+    def control(self) -> StreamControl:
+        """The handle to pause, resume or cancel this stream from another task (the same one
+        while it lives); dropping it cancels the stream (see ``Stream.control``)."""
+        return self._handle(StreamControl)
+
     async def aclose(self) -> None:
         """Stop reading and release the connection. An attempt that had ended (every chunk
         received, though not all handed out) is recorded; an unfinished one gives its
         admission back."""
+        if self._inner is None and self._opener is not None:  # another task is opening it
+            self._cancel("closed by the caller before the start")
         inner = self._inner
         if inner is not None and inner.done:
             self._end(inner.result)
@@ -182,6 +204,34 @@ class ReliableStream(Generic[C, T]):
         else:
             loop.call_soon(give_back, cell, policy, decision, now)
 
+    # -- control (its StreamControl's, on the loop) ------------------------------------------
+
+    def _pause(self) -> None:
+        self._paused = True
+        if self._attempt is not None:
+            self._attempt._pause()
+
+    def _resume(self) -> None:
+        self._paused = False
+        if self._attempt is not None:
+            self._attempt._resume()
+
+    def _cancel(self, reason: str) -> None:
+        """End the stream now: see the module docstring."""
+        inner = self._inner
+        if self._outcome is not None or (inner is not None and inner.done):
+            self._resume()  # ended by itself: only unpause
+        elif inner is not None:  # being read: end it, give the admission back
+            inner._cancel(reason)
+            self._give_back()
+            self._outcome = inner.result
+        elif self._opener is None:  # never read: nothing was sent
+            self._outcome = Failure(StreamInterrupted("", 0, reason))
+        else:  # being opened: stop the opener where it waits (see _first)
+            self._stopping = reason
+            self._paused = False
+            self._opener.cancel()
+
     # -- machinery ---------------------------------------------------------------------------
 
     def _give_back(self) -> None:
@@ -213,13 +263,23 @@ class ReliableStream(Generic[C, T]):
         if self._started:  # another task is opening it: one reader per stream
             raise RuntimeError("this stream is already being read by another task")
         self._started = True
+        self._opener = asyncio.current_task()
         try:
             return await self._open()
-        except BaseException:
-            if self._outcome is None:  # cancelled while waiting to send or to retry
+        except BaseException as exc:
+            stopping = self._stopping
+            if stopping is not None and isinstance(exc, asyncio.CancelledError):
+                self._stopping = None  # cancelled by the control (the admission went back)
+                self._outcome = Failure(StreamInterrupted("", 0, stopping))
+                task = asyncio.current_task()
+                if task is None or task.uncancel() == 0:  # (else someone else's, too)
+                    raise StopAsyncIteration from None
+            elif self._outcome is None:  # cancelled while waiting to send or to retry
                 reason = "cancelled before the first chunk"
                 self._outcome = Failure(StreamInterrupted("", 0, reason))
             raise
+        finally:
+            self._opener = None
 
     async def _open(self) -> C:
         """Admit and open attempts until one hands out a chunk, or the stream ends."""
@@ -239,6 +299,9 @@ class ReliableStream(Generic[C, T]):
             policy, decision = admitted
             sent_at = clock()
             inner = self._runner.stream(request, base_url=decision.endpoint, keep_chunks=self._keep)
+            self._attempt = inner
+            if self._paused:  # held before it sends
+                inner._pause()
             try:
                 chunk = await inner.__anext__()
             except StopAsyncIteration:

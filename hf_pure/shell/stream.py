@@ -25,6 +25,7 @@ from hf_pure.core.request import (
     decode_reply,
     ended_by,
 )
+from hf_pure.shell.stream_control import Pausable, StreamControl
 from hf_pure.shell.transport import RUNNER_CLOSED, transport_error
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ NOT_KEPT: Final = (
 )
 
 
-class Stream(Generic[C, T]):
+class Stream(Pausable, Generic[C, T]):
     """Typed chunks as they arrive, then the whole answer in :attr:`result`.
 
         stream = runner.stream(request)
@@ -70,6 +71,7 @@ class Stream(Generic[C, T]):
     Leaving an ``async with`` block, ``aclose()``, breaking out of the loop and dropping the
     stream, or cancelling the task all release the connection. A stream has one reader: a
     second task asking for a chunk while the first waits for data gets a ``RuntimeError``.
+    :meth:`control` gives a handle to pause, resume or cancel it from another task.
     """
 
     __slots__ = (
@@ -81,6 +83,7 @@ class Stream(Generic[C, T]):
         "_head",
         "_kept",
         "_last",
+        "_opener",
         "_outcome",
         "_reading",
         "_ready",
@@ -91,6 +94,7 @@ class Stream(Generic[C, T]):
         "_runner",
         "_sent",
         "_started",
+        "_stopping",
         "_tail",
     )
 
@@ -121,6 +125,11 @@ class Stream(Generic[C, T]):
         self._ended = False
         self._complete = False  # ended whole: the answer is finished when first asked for
         self._outcome: Result[T, HfError] | None = None
+        self._control = None  # (Pausable's: the handle, once asked for)
+        self._paused = False
+        self._resumed = None
+        self._opener: asyncio.Task[Any] | None = None  # the task sending the request
+        self._stopping = False  # the control cancelled the opener
 
     # -- public ------------------------------------------------------------------------------
 
@@ -185,10 +194,17 @@ class Stream(Generic[C, T]):
             pass
         return self.result
 
+    def control(self) -> StreamControl:
+        """The handle to pause, resume or cancel this stream from another task (the same one
+        while it lives). Keep it while the stream should live: dropping it cancels the
+        stream; a stream whose handle is never asked for has none to drop."""
+        return self._handle(StreamControl)
+
     async def aclose(self) -> None:
         """Stop reading and release the connection; an unfinished stream ends interrupted."""
         if not self._ended:
             self._interrupted("closed by the caller before the end")
+        self._wake()
         self._release(close=True)
 
     async def __aenter__(self) -> Stream[C, T]:
@@ -209,6 +225,9 @@ class Stream(Generic[C, T]):
         while True:
             ready = self._ready
             while ready:
+                if self._paused:  # held by its control (a cancel empties ``ready``)
+                    await self._hold_reader()
+                    continue
                 yield ready.pop()
             if self._ended:
                 return
@@ -221,6 +240,8 @@ class Stream(Generic[C, T]):
             yield chunk
 
     async def __anext__(self) -> C:
+        while self._paused and self._ready:  # held by its control (a cancel empties ``ready``)
+            await self._hold_reader()
         ready = self._ready
         if ready:  # chunks already read, not yet handed out
             return ready.pop()
@@ -260,6 +281,36 @@ class Stream(Generic[C, T]):
             )
         )
 
+    # -- control (its StreamControl's, on the loop) ------------------------------------------
+
+    def _cancel(self, reason: str) -> None:
+        """End the stream now, keeping what arrived; an ended stream is only unpaused."""
+        if not self._ended:
+            self._interrupted(reason)
+            self._ready.clear()
+            opener = self._opener
+            if opener is not None:  # the request is being sent: stop waiting for its reply
+                self._opener = None
+                self._stopping = True
+                opener.cancel()
+            self._release(close=True)  # a reader waiting for data wakes (see _broke)
+        self._wake()
+
+    async def _hold_reader(self) -> None:
+        """:meth:`_hold` for a reader outside :meth:`_fill` (chunks already read)."""
+        if self._reading:
+            raise RuntimeError(TWO_READERS)
+        self._reading = True
+        try:
+            await self._hold()
+        except asyncio.CancelledError:
+            self._release(close=True)
+            if not self._ended:
+                self._interrupted("cancelled")
+            raise
+        finally:
+            self._reading = False
+
     # -- machinery ---------------------------------------------------------------------------
 
     def _release(self, *, close: bool = False) -> None:
@@ -295,6 +346,7 @@ class Stream(Generic[C, T]):
             return False
         call = self._request.to_stream_call()
         url = call.url(self._base_url or runner._config.base_url(call.base))
+        self._opener = asyncio.current_task()  # what a control's cancel() stops
         try:
             resp = await runner._session.request(
                 call.method,
@@ -304,8 +356,21 @@ class Stream(Generic[C, T]):
                 timeout=runner._timeout_for(call),
                 raise_for_status=False,  # a borrowed session's own setting would hide statuses
             )
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            self._stopping = False  # cancelled by the control: the stream has ended
+            task = asyncio.current_task()
+            if task is not None and task.uncancel() > 0:
+                raise  # and by someone else too: theirs propagates
+            return False
         except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
             self._end(Failure(transport_error(exc, runner._config, call.timeout)))
+            return False
+        finally:
+            self._opener = None
+        if self._ended:  # closed by another task while the request was sent
+            resp.close()
             return False
         self._resp = resp
         self._sent = len(call.body) if call.body is not None else 0
@@ -316,7 +381,8 @@ class Stream(Generic[C, T]):
                 body = await resp.read()
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 self._release(close=True)
-                self._end(Failure(transport_error(exc, runner._config, call.timeout)))
+                if not self._ended:  # (else cancelled or closed meanwhile: keep that ending)
+                    self._end(Failure(transport_error(exc, runner._config, call.timeout)))
                 return False
             self._received += len(body)
             self._release()
@@ -380,13 +446,22 @@ class Stream(Generic[C, T]):
         """Read until there is a chunk to hand out or the stream has ended."""
         self._reading = True
         try:
-            if not self._started and not await self._open():
-                return self._next_ready()  # the whole answer came as one reply, or nothing
+            if not self._started:
+                if self._paused:  # held before anything is sent
+                    await self._hold()
+                    if self._ended:
+                        raise StopAsyncIteration
+                if not await self._open():
+                    return self._next_ready()  # the whole answer came as one reply, or nothing
             resp = self._resp
             if resp is None:  # closed by another task while the request was sent
                 raise StopAsyncIteration
             content = resp.content
             while True:
+                if self._paused:  # the socket is not read: TCP holds the server back
+                    await self._hold()
+                    if self._resp is None:  # cancelled or closed meanwhile
+                        raise StopAsyncIteration
                 try:
                     data = await content.readany()
                 except (TimeoutError, aiohttp.ClientError, OSError, RuntimeError) as exc:
@@ -407,9 +482,11 @@ class Stream(Generic[C, T]):
                             self._interrupted("the body ended before the end of the stream")
                 if self._ended:
                     await self._drain()
-                    return self._next_ready()
-                if self._ready:
-                    return self._next_ready()
+                elif not self._ready:
+                    continue
+                if self._paused:  # paused while they were read: hold them
+                    await self._hold()
+                return self._next_ready()
         except asyncio.CancelledError:
             self._release(close=True)
             if not self._ended:

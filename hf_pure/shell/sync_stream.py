@@ -12,6 +12,12 @@ Ending early releases the connection: ``close()``, leaving a ``with`` block, or 
 iterator unfinished cancel the pump (the async stream then ends interrupted, as on
 cancellation); so does Ctrl-C while ``next()`` waits, before the ``KeyboardInterrupt``
 propagates. Like the async stream, a sync stream has one reader.
+
+``stream.control()`` gives a :class:`~hf_pure.shell.stream_control.SyncStreamControl`, usable
+from any thread: pausing holds the reader before its next chunk (chunks read ahead stay
+buffered, at most :data:`READ_AHEAD`) and pauses the async stream on the loop, which stops
+reading its socket; cancelling drops the chunks read ahead, ends the async stream on the loop
+and wakes the reader, whose loop ends.
 """
 
 from __future__ import annotations
@@ -20,13 +26,14 @@ import asyncio
 import contextlib
 import threading
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 from typing import Any, Final, Generic, Protocol, TypeVar
 
 from returns.result import Failure, Result
 
 from hf_pure.core.errors import HfError, StreamInterrupted
+from hf_pure.shell.stream_control import Controllable, Pausable, SyncStreamControl
 from hf_pure.shell.sync_loop import CANCEL_WAIT, Call, Closed, LoopThread
 
 T = TypeVar("T")
@@ -43,7 +50,7 @@ RESUME_AT: Final = 64
 SYNC_STREAM_CLOSED: Final = "the sync runner was closed before the stream was read"
 
 
-class AsyncChunks(Protocol[C_co, T_co]):
+class AsyncChunks(Controllable, Protocol[C_co, T_co]):
     """What the pump reads: ``Stream`` and ``ReliableStream`` both are this."""
 
     def __aiter__(self) -> AsyncIterator[C_co]: ...
@@ -62,9 +69,10 @@ class AsyncChunks(Protocol[C_co, T_co]):
 
 class _Pipe(Generic[C]):
     """The chunks read and not yet taken, and the flags both threads look at (``cond``
-    guards ``waiting``, ``paused`` and ``ended``; the deque itself is thread-safe)."""
+    guards ``waiting``, ``paused``, ``ended``, ``held`` and ``cut``; the deque itself is
+    thread-safe)."""
 
-    __slots__ = ("buffer", "cond", "ended", "loop", "paused", "resume", "waiting")
+    __slots__ = ("buffer", "cond", "cut", "ended", "held", "loop", "paused", "resume", "waiting")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.buffer: deque[C] = deque()
@@ -74,6 +82,8 @@ class _Pipe(Generic[C]):
         self.waiting = False  # the reader waits on ``cond``
         self.paused = False  # the pump waits for ``resume``
         self.resume: asyncio.Event | None = None  # made on the loop by the pump
+        self.held = False  # the reader takes nothing now: paused or cut by the control
+        self.cut: str | None = None  # why the control cancelled the stream
 
     def wake(self) -> None:
         """Let a paused pump read on (reader side)."""
@@ -115,7 +125,7 @@ async def _pump(inner: AsyncChunks[C, Any], pipe: _Pipe[C]) -> None:
                 cond.notify_all()
 
 
-class SyncStream(Generic[C, T]):
+class SyncStream(Pausable, Generic[C, T]):
     """Typed chunks as they arrive, then the whole answer in :attr:`result`, without await.
 
         with runner.stream(request) as stream:
@@ -135,6 +145,9 @@ class SyncStream(Generic[C, T]):
         self._pipe: _Pipe[C] = _Pipe(thread.loop)
         self._call: Call[None] | None = None
         self._closed = False  # ended without being read: the runner was closed, or close()
+        self._control = None  # (Pausable's: the handle, once asked for)
+        self._paused = False
+        self._resumed = None  # (unused: the reader waits on the pipe's condition)
 
     # -- public ------------------------------------------------------------------------------
 
@@ -145,15 +158,19 @@ class SyncStream(Generic[C, T]):
 
     @property
     def done(self) -> bool:
-        """True once the stream has ended (every chunk received, or cut, or closed)."""
-        return self._pipe.ended or self._inner.done
+        """True once the stream has ended (every chunk received, or cut, closed, cancelled)."""
+        pipe = self._pipe
+        return pipe.ended or pipe.cut is not None or self._inner.done
 
     @property
     def result(self) -> Result[T, HfError]:
         """The outcome: the assembled answer, or the error that ended the stream (before the
         end, a ``StreamInterrupted`` saying it was not read to its end)."""
-        if self._closed and self._call is None and not self._inner.done:
-            return Failure(StreamInterrupted("", 0, SYNC_STREAM_CLOSED))
+        if self._call is None and not self._inner.done:  # never read: nothing arrived
+            if self._closed:
+                return Failure(StreamInterrupted("", 0, SYNC_STREAM_CLOSED))
+            if self._pipe.cut is not None:  # (the loop ends the async stream soon)
+                return Failure(StreamInterrupted("", 0, self._pipe.cut))
         return self._inner.result
 
     def collect(self) -> Result[T, HfError]:
@@ -189,8 +206,16 @@ class SyncStream(Generic[C, T]):
     def __iter__(self) -> SyncStream[C, T]:
         return self
 
+    def control(self) -> SyncStreamControl:
+        """The handle to pause, resume or cancel this stream from any thread (the same one
+        while it lives). Keep it while the stream should live: dropping it cancels the
+        stream; a stream whose handle is never asked for has none to drop."""
+        return self._handle(SyncStreamControl)
+
     def __next__(self) -> C:
         pipe = self._pipe
+        if pipe.held:  # paused or cancelled by the control
+            return self._wait()
         try:
             chunk = pipe.buffer.popleft()
         except IndexError:
@@ -205,6 +230,48 @@ class SyncStream(Generic[C, T]):
         if call is not None and not self._pipe.ended:
             self._thread.cancel_soon(call)
 
+    # -- control (its SyncStreamControl's, from any thread) -----------------------------------
+
+    def _pause(self) -> None:
+        pipe = self._pipe
+        with pipe.cond:
+            if pipe.cut is not None:
+                return
+            self._paused = pipe.held = True
+        self._on_loop(self._inner._pause)
+
+    def _resume(self) -> None:
+        pipe = self._pipe
+        with pipe.cond:
+            self._paused = False
+            pipe.held = pipe.cut is not None
+            pipe.cond.notify_all()
+        self._on_loop(self._inner._resume)
+
+    def _cancel(self, reason: str) -> None:
+        pipe = self._pipe
+        with pipe.cond:
+            if pipe.cut is not None or self._inner.done:
+                self._paused = pipe.held = pipe.cut is not None  # ended by itself: unpause
+                pipe.cond.notify_all()
+                return
+            self._paused = False
+            pipe.held = True
+            pipe.cut = reason
+            pipe.buffer.clear()
+            pipe.unpause()  # a pump waiting for the reader to catch up goes on, and ends
+            pipe.cond.notify_all()
+        self._on_loop(self._inner._cancel, reason)
+
+    def _cancel_soon(self, reason: str) -> None:
+        """:meth:`_cancel` from a finalizer, which may run while this thread holds ``cond``:
+        on the loop."""
+        self._on_loop(self._cancel, reason)
+
+    def _on_loop(self, step: Callable[..., None], *args: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the stream went with it
+            self._thread.loop.call_soon_threadsafe(step, *args)
+
     # -- machinery ---------------------------------------------------------------------------
 
     def _start(self) -> None:
@@ -218,20 +285,27 @@ class SyncStream(Generic[C, T]):
     def _wait(self) -> C:
         """The buffer is empty: start the pump if needed and wait for a chunk or the end."""
         pipe = self._pipe
-        if self._call is None and not self._closed:
+        if self._call is None and not self._closed and pipe.cut is None:
             self._start()
         cond = pipe.cond
         try:
             with cond:
-                while not pipe.buffer and not pipe.ended:
-                    pipe.unpause()  # (a no-op in practice: it pauses with a full buffer)
-                    pipe.waiting = True
+                while True:
+                    if pipe.cut is not None:  # cancelled: take nothing, wait for the pump's end
+                        pipe.buffer.clear()
+                        if pipe.ended or self._call is None:
+                            break
+                    elif not pipe.buffer:
+                        if pipe.ended:
+                            break
+                        pipe.unpause()  # (a no-op in practice: it pauses with a full buffer)
+                    elif not pipe.held:
+                        return pipe.buffer.popleft()
+                    pipe.waiting = True  # (for a chunk, the end, or a resume)
                     try:
                         cond.wait()
                     finally:
                         pipe.waiting = False
-                if pipe.buffer:
-                    return pipe.buffer.popleft()
         except KeyboardInterrupt:
             if self._call is not None:
                 self._thread.cancel(self._call)
