@@ -223,7 +223,11 @@ def admit(
     endpoint: str | None = None
     index: int | None = None
     if policy.failover is not None and failover is not None:
-        refusing = _refusing(policy, policy.failover, breakers, now)
+        refusing = (
+            _refusing(policy, policy.failover, breakers, now)
+            if breakers and policy.breaker_key is BreakerKey.ENDPOINT
+            else _NONE_REFUSING
+        )
         exclude = frozenset(refusing) if refusing else _NO_ENDPOINTS
         failover, picked = failover_select(policy.failover, failover, now, avoid, exclude)
         if not isinstance(picked, int):
