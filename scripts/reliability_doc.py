@@ -21,7 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from hf_pure.reliability.breaker import BreakerEffect, BreakerEvent, BreakerMode
+    from hf_pure.reliability.breaker import (
+        BreakerEffect,
+        BreakerEvent,
+        BreakerMode,
+        BreakerOutcome,
+    )
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "reliability.md"
@@ -145,6 +150,39 @@ def breaker_diagram() -> str:
     )
 
 
+def outcome_rows(
+    outcomes: Mapping[type, tuple[BreakerOutcome, str]],
+    overrides: Mapping[type, tuple[str, Mapping[object, tuple[BreakerOutcome, str]]]],
+) -> list[tuple[str, str, str, str]]:
+    """The policy's outcome table as rows (result, when, counts as, why): a success first,
+    then each error class, each followed by the field values that override its row."""
+    rows = [("a success", "", "success", "the service answered")]
+    for cls, (outcome, why) in outcomes.items():
+        rows.append((f"`{cls.__name__}`", "", outcome.value, why))
+        field, table = overrides.get(cls, ("", {}))
+        for value, (changed, reason) in table.items():
+            rows.append((f"`{cls.__name__}`", f"`{field} == {value!r}`", changed.value, reason))
+    return rows
+
+
+def outcome_table() -> str:
+    from hf_pure.reliability.outcomes import OUTCOME_OVERRIDES, OUTCOMES
+
+    lines = [
+        "How an attempt's result counts for its breaker (and for failover, which counts only "
+        "a failure against the endpoint), from ``OUTCOMES`` and ``OUTCOME_OVERRIDES`` in "
+        "`hf_pure/reliability/outcomes.py`. A reply's body ``error_type`` is read before its "
+        "status: a 4xx saying generation or overloaded is a `GenerationFailed` or an "
+        "`Overloaded`.",
+        "",
+        "| result | when | counts as | why |",
+        "| --- | --- | --- | --- |",
+    ]
+    for result, when, outcome, why in outcome_rows(OUTCOMES, OUTCOME_OVERRIDES):
+        lines.append(f"| {result} | {when} | **{outcome}** | {why} |")
+    return "\n".join(lines)
+
+
 def health_diagram() -> str:
     from hf_pure.reliability import health
 
@@ -157,7 +195,11 @@ def health_diagram() -> str:
     )
 
 
-DIAGRAMS: Mapping[str, Callable[[], str]] = {"breaker": breaker_diagram, "health": health_diagram}
+def breaker_extras() -> str:
+    return breaker_diagram() + "\n\n" + outcome_table()
+
+
+DIAGRAMS: Mapping[str, Callable[[], str]] = {"breaker": breaker_extras, "health": health_diagram}
 
 # Sphinx roles and literal-block markers, as Markdown: ``:class:`~a.b.C``` -> ``C`` in code.
 _ROLE = re.compile(r":(?:class|func|meth|mod|data|attr|exc|obj):`(~?)([^`]+)`")

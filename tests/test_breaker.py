@@ -18,6 +18,7 @@ import hf_pure.reliability.breaker as breaker_module
 from hf_pure.core.errors import CircuitOpen
 from hf_pure.core.serial import from_plain, to_plain
 from hf_pure.reliability.breaker import (
+    FRESH,
     TRANSITIONS,
     BreakerBoard,
     BreakerConfig,
@@ -30,6 +31,7 @@ from hf_pure.reliability.breaker import (
     board_record,
     breaker_admit,
     breaker_record,
+    put_breaker,
 )
 
 CLOSED, OPEN, HALF_OPEN = BreakerMode.CLOSED, BreakerMode.OPEN, BreakerMode.HALF_OPEN
@@ -315,6 +317,17 @@ def test_board_forgets_keys_that_return_to_fresh() -> None:
     board = board_record(board, "b", F, 0.0)
     board = board_record(board, "c", S, 0.0)  # absent and fresh: nothing to keep
     assert set(board.states) == {"b"}
+
+
+def test_put_breaker_keeps_only_breakers_that_are_not_fresh() -> None:
+    states: immutables.Map[str, BreakerState] = immutables.Map()
+    counting = BreakerState(mode=CLOSED, failures=1)
+    states = put_breaker(states, "a", counting)
+    assert states["a"] is counting
+    assert put_breaker(states, "a", FRESH) == immutables.Map()
+    assert put_breaker(states, "a", BreakerState()) == immutables.Map()  # equal counts too
+    assert put_breaker(states, "b", FRESH) is states  # absent and fresh: nothing to drop
+    assert BreakerState() == FRESH
 
 
 @settings(max_examples=150, deadline=None)

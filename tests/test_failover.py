@@ -323,6 +323,35 @@ def test_no_healthy_endpoint_and_fallback_to_first() -> None:
     assert after.endpoints[0].in_flight == 1
 
 
+def test_excluded_endpoints_are_never_picked_and_avoid_is_only_a_preference_among_the_rest() -> (
+    None
+):
+    cfg = config(3)
+    state = failover_start(cfg)
+    after, got = failover_select(cfg, state, 0.0, exclude=frozenset({0}))
+    assert got == 1
+    assert [e.in_flight for e in after.endpoints] == [0, 1, 0]
+    assert after.endpoints[0] == state.endpoints[0]  # the excluded one is untouched
+    # avoiding 1 leaves 2; avoiding 1 and 2 leaves nothing outside exclude, so avoid yields
+    assert failover_select(cfg, state, 0.0, frozenset({1}), frozenset({0}))[1] == 2
+    assert failover_select(cfg, state, 0.0, frozenset({1, 2}), frozenset({0}))[1] == 1
+    after, got = failover_select(cfg, state, 0.0, exclude=frozenset({0, 1, 2}))
+    assert got == NoHealthyEndpoint(URLS[:3])
+    assert after == state
+
+
+def test_fallback_to_first_skips_excluded_endpoints() -> None:
+    cfg = config(3, threshold=1, fallback_to_first=True)
+    state = failover_start(cfg)
+    for i in range(3):
+        state = fail(cfg, state, i, 1, 0.0)  # every endpoint benched
+    assert failover_select(cfg, state, 1.0)[1] == 0
+    assert failover_select(cfg, state, 1.0, exclude=frozenset({0}))[1] == 1
+    after, got = failover_select(cfg, state, 1.0, exclude=frozenset({0, 1, 2}))
+    assert got == NoHealthyEndpoint(URLS[:3])
+    assert after == state
+
+
 def test_record_leaves_flight_and_never_goes_negative() -> None:
     cfg = config(1)
     state, _ = failover_select(cfg, failover_start(cfg), 0.0)
@@ -588,14 +617,16 @@ class ReferenceFailover:
             if e.healthy and (e.cooling_until is None or now >= e.cooling_until)
         ]
 
-    def select(self, now: float, draw: float) -> int | None:
-        avail = self.available(now)
+    def select(self, now: float, draw: float, exclude: frozenset[int] = frozenset()) -> int | None:
+        avail = [i for i in self.available(now) if i not in exclude]
         n = len(self.eps)
         strategy = self.cfg.strategy
         if not avail:
-            if not self.cfg.fallback_to_first:
+            # the fallback is the first endpoint that is not excluded, if there is one
+            allowed = [i for i in range(n) if i not in exclude]
+            if not self.cfg.fallback_to_first or not allowed:
                 return None
-            pick = 0
+            pick = allowed[0]
         elif strategy is Strategy.PRIORITY:
             pick = avail[0]
         elif strategy is Strategy.ROUND_ROBIN:
@@ -668,20 +699,23 @@ class FailoverMachine(RuleBasedStateMachine):
     def time_passes(self, seconds: float) -> None:
         self.now += seconds
 
-    @rule(target=sent)
-    def select(self) -> int:
-        avail = self.model.available(self.now)
+    @rule(target=sent, data=st.data())
+    def select(self, data: st.DataObject) -> int:
+        n = len(self.cfg.endpoints)
+        exclude = frozenset(data.draw(st.sets(st.integers(0, n - 1), max_size=n), "exclude"))
+        avail = [i for i in self.model.available(self.now) if i not in exclude]
         before = self.state.rng
         draw, after = before.next()  # the draw a random pick takes: the model's input
-        self.state, got = failover_select(self.cfg, self.state, self.now)
-        want = self.model.select(self.now, draw)
+        self.state, got = failover_select(self.cfg, self.state, self.now, exclude=exclude)
+        want = self.model.select(self.now, draw, exclude)
         chance = self.cfg.strategy in (Strategy.RANDOM, Strategy.WEIGHTED) and bool(avail)
         assert self.state.rng == (after if chance else before)  # one draw, and only then
         if want is None:
             assert got == NoHealthyEndpoint(tuple(e.url for e in self.cfg.endpoints))
             return -1
         assert got == want
-        assert want in avail or (not avail and want == 0)
+        assert want not in exclude
+        assert want in avail or (not avail and self.cfg.fallback_to_first)
         return want
 
     @rule(index=sent, ok=st.booleans(), latency=st.none() | st.sampled_from([0.0, 0.05, 0.5, 2.0]))

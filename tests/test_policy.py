@@ -111,7 +111,7 @@ def test_server_failures_open_the_breaker_and_it_recovers() -> None:
     state = record(policy, state, REQ, trial, ok(), 0.1, 64.4)
     state, trial = send(policy, state, REQ, 64.5)
     state = record(policy, state, REQ, trial, ok(), 0.1, 64.6)
-    assert state.breakers[MODEL].mode.value == "closed"
+    assert MODEL not in state.breakers  # closed and fresh again: out of the map
 
 
 @pytest.mark.parametrize(
@@ -123,6 +123,13 @@ def test_server_failures_open_the_breaker_and_it_recovers() -> None:
         (hf.ModelLoading(10.0), "failure"),
         (hf.RateLimited(1.0), "ignored"),
         (hf.BadRequest(422), "success"),
+        (hf.BadRequest(400), "success"),
+        (hf.BadRequest(408), "failure"),
+        (hf.Unauthorized(401), "success"),
+        (hf.Unauthorized(403), "success"),
+        (hf.Overloaded(400), "failure"),
+        (hf.GenerationFailed("generation", status=400), "failure"),
+        (hf.MissingToken(("env",)), "ignored"),
         (hf.NotFound(), "success"),
         (hf.InvalidInput("f", "r"), "ignored"),
         # an error event inside a 200 stream: a failed generation or an overload is the
@@ -135,6 +142,59 @@ def test_server_failures_open_the_breaker_and_it_recovers() -> None:
 )
 def test_what_counts_against_the_breaker(error: hf.HfError, outcome: str) -> None:
     assert breaker_outcome(Failure(error)).value == outcome
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "outcome"),
+    [
+        (400, {"error": "bad"}, "success"),  # the service answered, refusing the request
+        (401, {"error": "bad token"}, "success"),
+        (403, {"error": "forbidden"}, "success"),
+        (404, {"error": "no such model"}, "success"),
+        (422, {"error": "too long", "error_type": "validation"}, "success"),
+        # a 408 is a timeout on the way to the service, not an answer from it
+        (408, {"error": "request timeout"}, "failure"),
+        (408, None, "failure"),
+        (429, {"error": "slow down"}, "ignored"),
+        (500, {"error": "boom"}, "failure"),
+        (503, {"error": "loading", "estimated_time": 5}, "failure"),
+        # the body's error_type comes before the status
+        (400, {"error": "busy", "error_type": "overloaded"}, "failure"),
+        (422, {"error": "failed", "error_type": "generation"}, "failure"),
+        (424, {"error": "cut", "error_type": "incomplete_generation"}, "failure"),
+    ],
+)
+def test_what_a_reply_status_counts_for(status: int, body: Any, outcome: str) -> None:
+    import msgspec
+
+    from hf_pure.core.failures import error_from_reply
+    from hf_pure.core.http import RawReply
+
+    raw = RawReply(status, {}, b"" if body is None else msgspec.json.encode(body))
+    assert breaker_outcome(Failure(error_from_reply(raw))).value == outcome
+
+
+def test_every_error_class_has_an_outcome_row() -> None:
+    import typing
+
+    from hf_pure.reliability.outcomes import OUTCOMES
+
+    assert set(typing.get_args(hf.HfError)) == set(OUTCOMES)
+
+
+def test_a_408_fails_the_endpoint_over_and_opens_its_breaker() -> None:
+    from hf_pure.reliability.breaker import BreakerConfig
+
+    endpoints = (Endpoint("http://a"), Endpoint("http://b"))
+    policy = Policy(
+        bucket=FAST,
+        breaker=BreakerConfig(failure_threshold=1),
+        failover=FailoverConfig(endpoints, threshold=1),
+    )
+    state, decision = send(policy, policy_start(policy, 0.0), REQ, 0.0)
+    state = record(policy, state, REQ, decision, fail(hf.BadRequest(408)), 0.1, 0.1)
+    assert state.breakers[MODEL].mode.value == "open"
+    assert state.failover is not None and state.failover.endpoints[0].cooling_until is not None
 
 
 def test_rate_limits_many_429s_never_open_the_breaker() -> None:
@@ -281,3 +341,43 @@ def test_replaying_the_log_gives_the_same_state(
             log.append(Recorded(request, decision, result, latency, now + latency))
     assert replay(policy, start, log) == state  # the log rebuilds the live run's state
     assert not math.isnan(state.metrics.latency.sum)
+
+
+def _reliability_doc() -> Any:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "reliability_doc.py"
+    spec = importlib.util.spec_from_file_location("reliability_doc", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_reliability_page_carries_the_outcome_table_the_code_runs_on() -> None:
+    from hf_pure.reliability.breaker import BreakerOutcome
+    from hf_pure.reliability.outcomes import OUTCOME_OVERRIDES, OUTCOMES
+
+    doc = _reliability_doc()
+    page = doc.render()
+    rows = doc.outcome_rows(OUTCOMES, OUTCOME_OVERRIDES)
+    assert len(rows) == 1 + len(OUTCOMES) + sum(len(t) for _, t in OUTCOME_OVERRIDES.values())
+    for result, when, outcome, why in rows:
+        assert f"| {result} | {when} | **{outcome}** | {why} |" in page
+    assert ("`BadRequest`", "`status == 408`", "failure") in [r[:3] for r in rows]
+    # the rows come from the tables given, not from text kept somewhere
+    changed = doc.outcome_rows({hf.BadRequest: (BreakerOutcome.IGNORED, "x")}, {})
+    assert changed[1:] == [("`BadRequest`", "", "ignored", "x")]
+
+
+def test_the_breaker_of_a_key_is_its_entry_or_the_fresh_state() -> None:
+    from hf_pure.reliability.breaker import FRESH, BreakerConfig
+
+    policy = Policy(breaker=BreakerConfig(failure_threshold=1), bucket=FAST, cache=None)
+    state = policy_start(policy, 0.0)
+    assert state.breaker(MODEL) is FRESH
+    state, d = send(policy, state, REQ, 0.0)
+    state = record(policy, state, REQ, d, fail(hf.ServerError(500)), 0.1, 0.0)
+    assert state.breaker(MODEL) is state.breakers[MODEL]
+    assert state.breaker(MODEL).mode.value == "open"

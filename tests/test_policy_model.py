@@ -7,6 +7,8 @@ own table in docs/reliability.md; it calls nothing of the implementation. Time i
 every reply. The configuration is small enough that each machine's interesting states come
 up: a breaker that opens after two failures and closes after one good trial, a bucket of two
 requests a second, two endpoints in priority order that bench after one failure, and a cache.
+It runs twice: with one breaker for all, and with one breaker per endpoint (failover then
+routes around an endpoint whose breaker refuses).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from returns.result import Failure, Success
 
 import hf_pure as hf
 from hf_pure.core.errors import CircuitOpen, NoHealthyEndpoint, RateLimitedLocally, ServerError
-from hf_pure.reliability.breaker import BreakerConfig, BreakerMode, BreakerState
+from hf_pure.reliability.breaker import BreakerConfig, BreakerMode
 from hf_pure.reliability.bucket import BucketConfig
 from hf_pure.reliability.cache import CacheConfig
 from hf_pure.reliability.failover import Endpoint, FailoverConfig, Strategy
@@ -60,57 +62,34 @@ PLAIN = hf.chat(MODEL_ID, ["hello"])
 
 
 @attrs.define
-class Model:
-    """Every machine's rule, written out again."""
+class Breaker:
+    """One breaker's rule: two consecutive failures open it for 5 s, then one trial at a
+    time; a good trial closes it, a bad one re-opens it."""
 
-    now: float = 0.0
-    cache: dict[Any, tuple[Any, float]] = attrs.field(factory=dict)  # request -> value, expiry
     mode: str = "closed"
     failures: int = 0
     opened_at: float = 0.0
     trials: int = 0
-    level: float = 2.0  # the bucket starts full
-    updated: float = 0.0
-    cooling: list[float | None] = attrs.field(factory=lambda: [None, None])
-    in_flight: list[int] = attrs.field(factory=lambda: [0, 0])
 
-    def admit(self, request: Any) -> tuple[str, Any]:
-        now = self.now
-        cacheable = bool(request.cacheable)
-        # 1. the cache: a fresh entry is served; an expired one is forgotten
-        if cacheable and request in self.cache:
-            value, expires = self.cache[request]
-            if now < expires:
-                return "serve", value
-            del self.cache[request]
-        # 2. failover, priority: the first endpoint not cooling down
-        free = [i for i in (0, 1) if self.cooling[i] is None or now >= self.cooling[i]]  # type: ignore[operator]
-        if not free:
-            return "reject", NoHealthyEndpoint
-        index = free[0]
-        # 3. the breaker
+    def fresh(self) -> bool:
+        return self.mode == "closed" and self.failures == 0
+
+    def refusal(self, now: float) -> float | None:
+        """None: a call may go out now; else the time a trial is allowed (now: when the
+        trial in flight has reported)."""
         if self.mode == "open" and now < self.opened_at + 5.0:
-            return "reject", (CircuitOpen, self.opened_at + 5.0)
+            return self.opened_at + 5.0
         if self.mode == "half_open" and self.trials >= 1:
-            return "reject", (CircuitOpen, now)
-        # 4. the bucket: refill at 2 a second up to 2, then one token or a wait
-        self.level = min(2.0, self.level + (now - self.updated) * 2.0)
-        self.updated = now
-        if self.level < 1.0:
-            wait = (1.0 - self.level) / 2.0
-            return ("wait", wait) if wait <= 0.4 else ("reject", RateLimitedLocally)
-        # 5. commit: the token, the trial, the endpoint in flight
-        self.level -= 1.0
+            return now
+        return None
+
+    def take(self) -> None:
         if self.mode == "open":
             self.mode, self.trials = "half_open", 1
         elif self.mode == "half_open":
             self.trials += 1
-        self.in_flight[index] += 1
-        return "send", (URLS[index], index, cacheable)
 
-    def record(self, request: Any, index: int, cacheable: bool, ok: bool, value: Any) -> None:
-        now = self.now
-        # the breaker: consecutive failures open it; a trial's outcome decides
+    def record(self, ok: bool, now: float) -> None:
         if self.mode == "closed":
             self.failures = 0 if ok else self.failures + 1
             if self.failures >= 2:
@@ -121,6 +100,81 @@ class Model:
                 self.mode, self.trials = "closed", 0
             else:
                 self.mode, self.opened_at, self.trials = "open", now, 0
+
+
+@attrs.define
+class Model:
+    """Every machine's rule, written out again.
+
+    ``per_endpoint``: one breaker per endpoint (else one for all, "*"); failover then passes
+    over an endpoint whose breaker refuses, and refuses with CircuitOpen only when every
+    endpoint it has available refuses, naming the first to allow a trial.
+    """
+
+    per_endpoint: bool = False
+    now: float = 0.0
+    cache: dict[Any, tuple[Any, float]] = attrs.field(factory=dict)  # request -> value, expiry
+    breakers: dict[str, Breaker] = attrs.field(factory=dict)  # absent: fresh
+    level: float = 2.0  # the bucket starts full
+    updated: float = 0.0
+    cooling: list[float | None] = attrs.field(factory=lambda: [None, None])
+    in_flight: list[int] = attrs.field(factory=lambda: [0, 0])
+
+    def key(self, index: int) -> str:
+        return URLS[index] if self.per_endpoint else "*"
+
+    def breaker(self, index: int) -> Breaker:
+        return self.breakers.get(self.key(index), Breaker())
+
+    def admit(self, request: Any) -> tuple[str, Any]:
+        now = self.now
+        cacheable = bool(request.cacheable)
+        # 1. the cache: a fresh entry is served; an expired one is forgotten
+        if cacheable and request in self.cache:
+            value, expires = self.cache[request]
+            if now < expires:
+                return "serve", value
+            del self.cache[request]
+        # 2. failover, priority: the first endpoint not cooling down (and, with a breaker
+        # per endpoint, whose breaker admits)
+        free = [i for i in (0, 1) if self.cooling[i] is None or now >= self.cooling[i]]  # type: ignore[operator]
+        if not free:
+            return "reject", NoHealthyEndpoint
+        candidates = free if self.per_endpoint else free[:1]
+        # 3. the breaker
+        admitting = [i for i in candidates if self.breaker(i).refusal(now) is None]
+        if not admitting:
+            until, index = min((self.breaker(i).refusal(now), i) for i in candidates)
+            return "reject", (CircuitOpen, until, self.key(index))
+        index = admitting[0]
+        # 4. the bucket: refill at 2 a second up to 2, then one token or a wait
+        self.level = min(2.0, self.level + (now - self.updated) * 2.0)
+        self.updated = now
+        if self.level < 1.0:
+            wait = (1.0 - self.level) / 2.0
+            return ("wait", wait) if wait <= 0.4 else ("reject", RateLimitedLocally)
+        # 5. commit: the token, the trial, the endpoint in flight
+        self.level -= 1.0
+        breaker = self.breaker(index)
+        breaker.take()
+        self._keep(index, breaker)
+        self.in_flight[index] += 1
+        return "send", (URLS[index], index, cacheable)
+
+    def _keep(self, index: int, breaker: Breaker) -> None:
+        """A breaker back to fresh is no entry; any other is kept."""
+        key = self.key(index)
+        if breaker.fresh():
+            self.breakers.pop(key, None)
+        else:
+            self.breakers[key] = breaker
+
+    def record(self, request: Any, index: int, cacheable: bool, ok: bool, value: Any) -> None:
+        now = self.now
+        # the breaker: consecutive failures open it; a trial's outcome decides
+        breaker = self.breaker(index)
+        breaker.record(ok, now)
+        self._keep(index, breaker)
         # failover: out of flight; one failure benches for 3 s (never shortening a bench)
         self.in_flight[index] = max(0, self.in_flight[index] - 1)
         cooling = self.cooling[index]
@@ -135,10 +189,12 @@ class Model:
 
 
 class PolicyMachine(RuleBasedStateMachine):
+    policy = POLICY
+
     def __init__(self) -> None:
         super().__init__()
-        self.state = policy_start(POLICY, 0.0)
-        self.model = Model()
+        self.state = policy_start(self.policy, 0.0)
+        self.model = Model(per_endpoint=self.policy.breaker_key is BreakerKey.ENDPOINT)
         self.pending: list[tuple[Any, Send]] = []
         self.replies = 0
 
@@ -149,7 +205,7 @@ class PolicyMachine(RuleBasedStateMachine):
     @rule(cached=st.booleans())
     def admit(self, cached: bool) -> None:
         request = CACHED if cached else PLAIN
-        self.state, decision = admit(POLICY, self.state, request, self.model.now)
+        self.state, decision = admit(self.policy, self.state, request, self.model.now)
         kind, detail = self.model.admit(request)
         if kind == "serve":
             assert decision == Serve(value=detail)
@@ -159,8 +215,9 @@ class PolicyMachine(RuleBasedStateMachine):
         elif kind == "reject":
             assert isinstance(decision, Reject)
             if isinstance(detail, tuple):
-                assert isinstance(decision.error, detail[0])
-                assert decision.error.until == detail[1]
+                error, until, key = detail
+                assert isinstance(decision.error, error)
+                assert (decision.error.until, decision.error.key) == (until, key)
             else:
                 assert isinstance(decision.error, detail)
         else:
@@ -176,19 +233,23 @@ class PolicyMachine(RuleBasedStateMachine):
         value = f"answer {self.replies}"
         result = Success(value) if ok else Failure(ServerError(status=500))
         now = self.model.now
-        self.state = record(POLICY, self.state, request, decision, result, 0.1, now)
+        self.state = record(self.policy, self.state, request, decision, result, 0.1, now)
         assert decision.index is not None
         self.model.record(request, decision.index, decision.cacheable, ok, value)
 
     @invariant()
-    def the_breaker_agrees(self) -> None:
-        breaker = self.state.breakers.get("*")
-        mode = BreakerMode.CLOSED if breaker is None else breaker.mode
-        assert mode.value == self.model.mode
-        if breaker is not None and mode is BreakerMode.HALF_OPEN:
-            assert breaker.in_flight == self.model.trials
-        if breaker is not None and mode is BreakerMode.CLOSED:
-            assert breaker.failures == self.model.failures
+    def the_breakers_agree(self) -> None:
+        # the map holds exactly the breakers that are not fresh, each as the rule has it
+        assert set(self.state.breakers.keys()) == set(self.model.breakers)
+        for key, want in self.model.breakers.items():
+            breaker = self.state.breakers[key]
+            assert breaker.mode.value == want.mode
+            if breaker.mode is BreakerMode.HALF_OPEN:
+                assert breaker.in_flight == want.trials
+            if breaker.mode is BreakerMode.CLOSED:
+                assert breaker.failures == want.failures
+            if breaker.mode is BreakerMode.OPEN:
+                assert breaker.opened_at == want.opened_at
 
     @invariant()
     def the_endpoints_agree(self) -> None:
@@ -203,6 +264,19 @@ class PolicyMachine(RuleBasedStateMachine):
 
 TestPolicyMachine = PolicyMachine.TestCase
 TestPolicyMachine.settings = settings(max_examples=60, stateful_step_count=40, deadline=None)
+
+
+class EndpointPolicyMachine(PolicyMachine):
+    """The same rules with one breaker per endpoint: a bench (3 s) shorter than the breaker's
+    open timeout (5 s), so an endpoint comes back to failover while its breaker is open."""
+
+    policy = attrs.evolve(POLICY, breaker_key=BreakerKey.ENDPOINT)
+
+
+TestEndpointPolicyMachine = EndpointPolicyMachine.TestCase
+TestEndpointPolicyMachine.settings = settings(
+    max_examples=60, stateful_step_count=40, deadline=None
+)
 
 
 def test_a_hand_worked_run() -> None:
@@ -237,4 +311,4 @@ def test_a_hand_worked_run() -> None:
     assert isinstance(second, Reject) and isinstance(second.error, CircuitOpen)
     assert second.error.until == 6.0  # a trial is in flight: ask again once it reports
     state = record(POLICY, state, PLAIN, trial, Success("ok"), 0.1, 6.0)
-    assert state.breakers.get("*") == BreakerState()  # closed and fresh again
+    assert "*" not in state.breakers  # closed and fresh again: out of the map

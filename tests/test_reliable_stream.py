@@ -182,7 +182,7 @@ async def test_closing_a_stream_whose_answer_had_all_arrived_records_it(
                 break
     assert broke
     assert isinstance(stream.result, Success)
-    assert reliable.snapshot().breakers[MODEL].mode.value == "closed"  # the trial succeeded
+    assert reliable.snapshot().breaker(MODEL).mode.value == "closed"  # the trial succeeded
     assert outcomes(reliable)["success"] == 1
 
 

@@ -15,10 +15,14 @@ Nothing reads a clock: ``now`` is monotonic seconds, passed in.
   number through; this does not) and refuses the rest with ``CircuitOpen(until=now)``: a trial
   is in flight, ask again when it has reported. Any failed trial re-opens the circuit
   (``opened_at = now``); ``success_threshold`` successful trials close it.
-- ``BreakerOutcome.IGNORED`` (a cancelled call, or an error that says nothing about the endpoint's
-  health, such as a 400 or a local refusal) counts nothing; in HALF_OPEN it frees the trial slot.
-  A call that was admitted but then not sent (another limiter refused it) gives its slot back
-  by recording ``IGNORED``, or by dropping the state ``breaker_admit`` returned.
+- ``BreakerOutcome.IGNORED`` (a cancelled call, or an error that says nothing about the
+  service's health: a 429, a local refusal, bad input caught before sending) counts nothing; in
+  HALF_OPEN it frees the trial slot. A call that was admitted but then not sent (another
+  limiter refused it) gives its slot back by recording ``IGNORED``, or by dropping the state
+  ``breaker_admit`` returned. Which outcome each error is, is the policy's table
+  (``OUTCOMES`` in :mod:`~hf_pure.reliability.outcomes`, shown below): a refusal of the request
+  itself (400, 401, 403, 404, 422) is an answer from a working service, a SUCCESS; a 408 and
+  a timeout on our side are FAILUREs.
 
 Outcomes that cannot belong to a call this breaker is waiting for are *stale* and change
 nothing: every outcome recorded while OPEN (a call admitted before the circuit opened, or a
@@ -62,7 +66,8 @@ adds one success and frees its slot; FREE_SLOT frees one; FRESH is the fresh CLO
 
 :class:`BreakerBoard` keeps one breaker per key (endpoint or model) in a persistent map; an
 absent key is a fresh CLOSED breaker, and a breaker that returns to that fresh state is dropped
-from the map again, so the map only holds keys that are failing or recovering.
+from the map again, so the map only holds keys that are failing or recovering. The policy's
+map (``ReliabilityState.breakers``) follows the same rule, through :func:`put_breaker`.
 """
 
 from __future__ import annotations
@@ -88,10 +93,12 @@ __all__ = [
     "BreakerMode",
     "BreakerState",
     "BreakerOutcome",
+    "FRESH",
     "board_admit",
     "board_record",
     "breaker_admit",
     "breaker_record",
+    "put_breaker",
 ]
 
 
@@ -200,6 +207,9 @@ class BreakerState(State, frozen=True, kw_only=True):
 
 
 _FRESH: Final = BreakerState()
+FRESH: Final = _FRESH
+"""The fresh CLOSED state, the one an absent key stands for (transitions back to it give
+this very object, which is how a map of breakers knows to drop the key)."""
 
 
 def _step(state: BreakerState, event: BreakerEvent, now: float) -> BreakerState:
@@ -295,10 +305,12 @@ class BreakerBoard(Value):
     states: immutables.Map[str, BreakerState] = attrs.field(factory=immutables.Map)
 
 
-def _put(
+def put_breaker(
     states: immutables.Map[str, BreakerState], key: str, state: BreakerState
 ) -> immutables.Map[str, BreakerState]:
-    if state is _FRESH:
+    """``states`` with ``key``'s breaker now ``state``: a fresh CLOSED breaker is no entry
+    (the key is dropped), so the map holds only the keys that are failing or recovering."""
+    if state is _FRESH or state == _FRESH:
         return states.delete(key) if key in states else states
     return states.set(key, state)
 
@@ -312,7 +324,7 @@ def board_admit(
     new, refusal = _admit(board.config, state, now, key)
     if new is state:
         return board, refusal
-    return BreakerBoard(board.config, _put(states, key, new)), refusal
+    return BreakerBoard(board.config, put_breaker(states, key, new)), refusal
 
 
 def board_record(
@@ -324,4 +336,4 @@ def board_record(
     new = breaker_record(board.config, state, outcome, now)
     if new is state:
         return board
-    return BreakerBoard(board.config, _put(states, key, new))
+    return BreakerBoard(board.config, put_breaker(states, key, new))

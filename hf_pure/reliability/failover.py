@@ -23,7 +23,9 @@ Strategies (each picks among the available endpoints only)::
     weighted       random, with chance proportional to ``Endpoint.weight`` (one draw)
 
 When none is available the answer is ``NoHealthyEndpoint(endpoints=<every url>)``, unless
-``fallback_to_first`` is set: then endpoint 0 is used regardless.
+``fallback_to_first`` is set: then endpoint 0 is used regardless. ``failover_select`` can be
+told to ``exclude`` endpoints (the policy excludes those whose own breaker refuses): they are
+never picked, not even as the fallback, which is then the first endpoint not excluded.
 
 Per-endpoint transitions (``window`` 60 s, ``threshold`` 5, ``cooldown`` 30 s by default)::
 
@@ -236,25 +238,48 @@ def _without(state: FailoverState, avoid: frozenset[int], now: float) -> Failove
     return FailoverState(endpoints=eps, cursor=state.cursor, rng=state.rng)
 
 
+def _excluding(state: FailoverState, exclude: frozenset[int]) -> FailoverState:
+    """A view of ``state`` where the ``exclude`` endpoints look unavailable."""
+    eps = tuple(
+        EndpointState(
+            failures=e.failures,
+            cooling_until=e.cooling_until,
+            healthy=False,
+            in_flight=e.in_flight,
+            latency=e.latency,
+        )
+        if i in exclude
+        else e
+        for i, e in enumerate(state.endpoints)
+    )
+    return FailoverState(endpoints=eps, cursor=state.cursor, rng=state.rng)
+
+
 def failover_select(
     config: FailoverConfig,
     state: FailoverState,
     now: float,
     avoid: frozenset[int] = frozenset(),
+    exclude: frozenset[int] = frozenset(),
 ) -> tuple[FailoverState, int | NoHealthyEndpoint]:
     """Pick the endpoint for the next request and count it in flight.
 
     Answers the new state and the chosen index, or ``NoHealthyEndpoint`` (state unchanged)
     when none is available and ``fallback_to_first`` is not set. ``avoid`` names endpoints
     to pass over when another is available (a retry shouldn't go back to the endpoint that
-    just failed it).
+    just failed it). ``exclude`` names endpoints that must not be picked at all (the policy's
+    per-endpoint breakers refuse them): the strategy picks among the others, and
+    ``fallback_to_first`` falls back to the first endpoint not excluded.
     """
-    view = _without(state, avoid, now) if avoid else state
+    view = _excluding(state, exclude) if exclude else state
+    if avoid:
+        view = _without(view, avoid, now)
     pick = _PICKERS[config.strategy](config, view, now)
     if pick is None:
-        if not config.fallback_to_first:
+        first = next((i for i in range(len(state.endpoints)) if i not in exclude), None)
+        if not config.fallback_to_first or first is None:
             return state, NoHealthyEndpoint(tuple(e.url for e in config.endpoints))
-        index, cursor, rng = 0, state.cursor, state.rng
+        index, cursor, rng = first, state.cursor, state.rng
     else:
         index, cursor, rng = pick
     eps = state.endpoints

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any, Final
 
 import immutables
@@ -11,20 +12,27 @@ from returns.result import Result, Success
 
 from hf_pure.core.errors import (
     BadRequest,
+    CircuitOpen,
+    ConfigError,
     ConnectionFailed,
     ErrorEvent,
     GenerationFailed,
     HfError,
+    InvalidInput,
     MalformedResponse,
+    MissingToken,
     ModelLoading,
+    NoHealthyEndpoint,
     NotFound,
     Overloaded,
+    RateLimited,
+    RateLimitedLocally,
     ServerError,
     StreamInterrupted,
     Timeout,
     Unauthorized,
 )
-from hf_pure.reliability.breaker import BreakerOutcome, BreakerState, breaker_record
+from hf_pure.reliability.breaker import BreakerOutcome, BreakerState, breaker_record, put_breaker
 from hf_pure.reliability.bucket import charge_tokens
 from hf_pure.reliability.cache import cache_put
 from hf_pure.reliability.failover import FailoverState, failover_record
@@ -39,37 +47,79 @@ from hf_pure.reliability.policy_types import (
 
 # ------------------------------------------------------------------------------- outcomes
 
-#: Errors that say the service (model, provider, endpoint) is failing: they open breakers
-#: and count against an endpoint. Refusals of the request itself (4xx) say the service is
-#: up; a 429 says we asked too much, not that it is down.
-_SERVICE_FAILURES: Final = (
-    ServerError,
-    Overloaded,
-    ModelLoading,
-    Timeout,
-    ConnectionFailed,
-    StreamInterrupted,
-    MalformedResponse,
-    GenerationFailed,
+_S: Final = BreakerOutcome.SUCCESS
+_F: Final = BreakerOutcome.FAILURE
+_I: Final = BreakerOutcome.IGNORED
+
+#: How a failed attempt counts for the breaker (and for failover: only FAILURE counts against
+#: an endpoint), by the error's class. A 4xx refusal of the request itself is an answer from
+#: a working service; a 429 says we asked too much, not that it is down. The body's
+#: ``error_type`` is read before the status (``core.failures.classify``): a 4xx whose body
+#: says generation or overloaded is a GenerationFailed or an Overloaded, so a FAILURE. An
+#: error class missing here counts as IGNORED.
+OUTCOMES: Final = MappingProxyType(
+    {
+        ServerError: (_F, "a 5xx: the service is failing"),
+        Overloaded: (_F, "the service says it is overloaded"),
+        ModelLoading: (_F, "the model is not up yet"),
+        GenerationFailed: (_F, "the model failed mid-way (error_type generation)"),
+        Timeout: (_F, "no answer in time, on our side"),
+        ConnectionFailed: (_F, "no connection, or it broke"),
+        StreamInterrupted: (_F, "the stream was cut"),
+        MalformedResponse: (_F, "the reply was not what the API documents"),
+        ErrorEvent: (_F, "an error reported inside a 2xx reply or stream"),
+        BadRequest: (_S, "another 4xx: the service answered, refusing the request"),
+        Unauthorized: (_S, "401, 403: the service answered, refusing the token"),
+        NotFound: (_S, "404: the service answered"),
+        RateLimited: (_I, "429: we asked too much; the retry waits, the breaker doesn't"),
+        InvalidInput: (_I, "refused before sending"),
+        MissingToken: (_I, "refused before sending"),
+        CircuitOpen: (_I, "a local refusal"),
+        RateLimitedLocally: (_I, "a local refusal"),
+        NoHealthyEndpoint: (_I, "a local refusal"),
+        ConfigError: (_I, "a local refusal"),
+    }
 )
-_SERVICE_UP: Final = (BadRequest, NotFound, Unauthorized)
+
+#: Where one field of the error overrides its class's row: (the field, value -> row).
+OUTCOME_OVERRIDES: Final = MappingProxyType(
+    {
+        BadRequest: (
+            "status",
+            MappingProxyType(
+                {
+                    408: (
+                        _F,
+                        "408 Request Timeout: a server or proxy on the way gave up waiting, "
+                        "as our own timeout does; no evidence the service is up",
+                    )
+                }
+            ),
+        ),
+        ErrorEvent: (
+            "error_type",
+            MappingProxyType({"validation": (_S, "the service refused the input: it is up")}),
+        ),
+    }
+)
 
 
 def breaker_outcome(result: Result[Any, HfError]) -> BreakerOutcome:
-    """How an attempt's result counts for the breaker."""
+    """How an attempt's result counts for the breaker: SUCCESS for a success, else the row of
+    ``OUTCOMES`` for the error's class (IGNORED when it has none), unless one of
+    ``OUTCOME_OVERRIDES`` applies."""
     if isinstance(result, Success):
-        return BreakerOutcome.SUCCESS
+        return _S
     error = result.failure()
-    if isinstance(error, _SERVICE_FAILURES):
-        return BreakerOutcome.FAILURE
-    if isinstance(error, ErrorEvent):  # an error reported inside a 2xx reply or stream
-        # a refused input says the service is up; a failed generation or overload, not
-        return (
-            BreakerOutcome.SUCCESS if error.error_type == "validation" else BreakerOutcome.FAILURE
-        )
-    if isinstance(error, _SERVICE_UP):
-        return BreakerOutcome.SUCCESS
-    return BreakerOutcome.IGNORED  # 429, local refusals, bad input: nothing learned about health
+    kind = type(error)
+    row = OUTCOMES.get(kind)
+    if row is None:  # a subclass counts as its nearest listed class
+        row = next((OUTCOMES[c] for c in kind.__mro__ if c in OUTCOMES), (_I, ""))
+    override = OUTCOME_OVERRIDES.get(kind)
+    if override is not None:
+        field, rows = override
+        row = rows.get(getattr(error, field, None), row)
+    return row[0]
 
 
 def outcome_kind(result: Result[Any, HfError]) -> str:
@@ -165,7 +215,7 @@ def _endpoint_outcome(
         current = breakers.get(key, FRESH_BREAKER)
         breaker = breaker_record(policy.breaker, current, outcome, now)
         if breaker is not current:  # most successes change nothing
-            breakers = breakers.set(key, breaker)
+            breakers = put_breaker(breakers, key, breaker)  # a fresh one leaves the map
     failover = state.failover
     if policy.failover is not None and failover is not None and decision.index is not None:
         failover = failover_record(

@@ -17,10 +17,30 @@ The order inside ``admit`` (each step sees the state the previous one left):
 
     1. cache     cacheable request and a fresh entry        -> Serve (no token, no trial;
                  never for a stream: ``streamed=True`` passes the cache over)
-    2. failover  pick an endpoint                            -> Reject(NoHealthyEndpoint)
+    2. failover  pick an endpoint (with one breaker per      -> Reject(NoHealthyEndpoint) /
+                 endpoint: one whose breaker admits)            Reject(CircuitOpen)
     3. breaker   the key's breaker (model, endpoint or all)  -> Reject(CircuitOpen)
     4. bucket    take one request token                      -> Wait(s) / Reject(RateLimitedLocally)
     5. commit    endpoint in flight, breaker trial, token    -> Send(endpoint, index, key)
+
+With ``breaker_key=ENDPOINT`` failover routes around an endpoint whose breaker refuses (open,
+or half-open with its trials in flight): the breakers are asked first (only asked: no trial
+slot is taken until step 5), and the strategy picks among the endpoints that failover has
+available *and* whose breaker admits (checked top to bottom)::
+
+    condition                                          admit answers
+    -------------------------------------------------  -------------------------------------
+    some available endpoint's breaker admits           the strategy's pick among those
+    fallback_to_first, some endpoint's breaker admits  the first such endpoint
+    fallback_to_first (every breaker refuses)          Reject(CircuitOpen) of the endpoint
+                                                       allowing a trial first
+    some endpoint available (each breaker refuses)     Reject(CircuitOpen) of the available
+                                                       endpoint allowing a trial first
+    no endpoint available                              Reject(NoHealthyEndpoint)
+
+So a failover ``cooldown`` shorter than the breaker's ``open_timeout`` is fine: an endpoint
+back from its bench whose breaker is still open is passed over, not refused. With a breaker
+per model (or one for all) the breaker guards every endpoint alike, and refuses at step 3.
 
 Steps 2-4 only look until step 5: a refusal at any step leaves the earlier machines as they
 were (no endpoint counted in flight, no trial slot taken, no token spent). ``record`` then
@@ -38,16 +58,24 @@ wall-clock time. The values live in :mod:`~hf_pure.reliability.policy_types`, ``
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any, Final
 
 import attrs
+import immutables
 
-from hf_pure.core.errors import RateLimitedLocally
-from hf_pure.reliability.breaker import breaker_admit
+from hf_pure.core.errors import CircuitOpen, RateLimitedLocally
+from hf_pure.reliability.breaker import BreakerState, breaker_admit
 from hf_pure.reliability.bucket import BucketConfig, TakeKind, bucket_start, try_take
 from hf_pure.reliability.cache import Miss, cache_get
-from hf_pure.reliability.failover import failover_select, failover_start
+from hf_pure.reliability.failover import (
+    FailoverConfig,
+    FailoverState,
+    failover_available,
+    failover_select,
+    failover_start,
+)
 from hf_pure.reliability.outcomes import breaker_outcome, outcome_kind, record, record_hit, release
 from hf_pure.reliability.policy_types import (
     FRESH_BREAKER,
@@ -68,6 +96,9 @@ from hf_pure.reliability.policy_types import (
     policy_start,
     state_with,
 )
+
+_NONE_REFUSING: Final[Mapping[int, CircuitOpen]] = MappingProxyType({})
+_NO_ENDPOINTS: Final[frozenset[int]] = frozenset()
 
 
 def adapt(old: Policy, new: Policy, state: ReliabilityState, now: float) -> ReliabilityState:
@@ -120,6 +151,51 @@ def _breaker_key(policy: Policy, request: Any, endpoint: str | None) -> str:
     return "*"
 
 
+def _named(policy: Policy, refused: CircuitOpen, key: str, now: float) -> CircuitOpen:
+    """A breaker's refusal naming its key and scope, with the seconds until a trial."""
+    scope = "global" if key == "*" else policy.breaker_key.value
+    wait = refused.until - now
+    return attrs.evolve(refused, key=key, scope=scope, retry_in=wait if wait > 0 else 0.0)
+
+
+def _refusing(
+    policy: Policy,
+    failover: FailoverConfig,
+    breakers: immutables.Map[str, BreakerState],
+    now: float,
+) -> Mapping[int, CircuitOpen]:
+    """With one breaker per endpoint: the failover endpoints whose breaker refuses at ``now``
+    (index -> its refusal). Only looked at: taking a trial slot is the commit's."""
+    config = policy.breaker
+    if config is None or policy.breaker_key is not BreakerKey.ENDPOINT or not breakers:
+        return _NONE_REFUSING
+    refusing: dict[int, CircuitOpen] = {}
+    for i, e in enumerate(failover.endpoints):
+        current = breakers.get(e.url)
+        if current is not None:
+            refused = breaker_admit(config, current, now)[1]
+            if refused is not None:
+                refusing[i] = _named(policy, refused, e.url, now)
+    return refusing
+
+
+def _no_endpoint_admits(
+    config: FailoverConfig, state: FailoverState, refusing: Mapping[int, CircuitOpen], now: float
+) -> CircuitOpen | None:
+    """Why failover found nothing, when breakers are the reason: the refusal of the endpoint
+    that allows a trial first, among those failover would otherwise pick (every endpoint, for
+    ``fallback_to_first``). None: failover itself has nothing available."""
+    if not refusing:
+        return None
+    candidates = (
+        range(len(config.endpoints))
+        if config.fallback_to_first
+        else failover_available(config, state, now)
+    )
+    blocking = [refusing[i] for i in candidates if i in refusing]
+    return min(blocking, key=lambda refused: refused.until) if blocking else None
+
+
 def admit(
     policy: Policy,
     state: ReliabilityState,
@@ -143,25 +219,29 @@ def admit(
             return state_with(state, cache=cache), Serve(value=found)
 
     failover = state.failover
+    breakers = state.breakers
     endpoint: str | None = None
     index: int | None = None
     if policy.failover is not None and failover is not None:
-        failover, picked = failover_select(policy.failover, failover, now, avoid)
+        refusing = (
+            _refusing(policy, policy.failover, breakers, now)
+            if breakers and policy.breaker_key is BreakerKey.ENDPOINT
+            else _NONE_REFUSING
+        )
+        exclude = frozenset(refusing) if refusing else _NO_ENDPOINTS
+        failover, picked = failover_select(policy.failover, failover, now, avoid, exclude)
         if not isinstance(picked, int):
-            return state_with(state, cache=cache), Reject(error=picked)
+            error = _no_endpoint_admits(policy.failover, failover, refusing, now) or picked
+            return state_with(state, cache=cache), Reject(error=error)
         index = picked
         endpoint = policy.failover.endpoints[picked].url
 
-    breakers = state.breakers
     key = _breaker_key(policy, request, endpoint)
     if policy.breaker is not None:
         current = breakers.get(key, FRESH_BREAKER)
         breaker, refused = breaker_admit(policy.breaker, current, now)
         if refused is not None:
-            scope = "global" if key == "*" else policy.breaker_key.value
-            wait = refused.until - now
-            named = attrs.evolve(refused, key=key, scope=scope, retry_in=wait if wait > 0 else 0.0)
-            return state_with(state, cache=cache), Reject(error=named)
+            return state_with(state, cache=cache), Reject(error=_named(policy, refused, key, now))
         if breaker is not current:  # a closed breaker admits without changing
             breakers = breakers.set(key, breaker)
 

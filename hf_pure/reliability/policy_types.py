@@ -18,7 +18,7 @@ from returns.result import Result
 from hf_pure.core.errors import HfError
 from hf_pure.core.state import State
 from hf_pure.core.value import Value
-from hf_pure.reliability.breaker import BreakerConfig, BreakerState
+from hf_pure.reliability.breaker import FRESH, BreakerConfig, BreakerState
 from hf_pure.reliability.bucket import BucketConfig, BucketState, bucket_start
 from hf_pure.reliability.cache import CacheConfig, CacheState, cache_empty
 from hf_pure.reliability.failover import FailoverConfig, FailoverState, failover_start
@@ -106,7 +106,12 @@ class Policy(Value):
 
 
 class ReliabilityState(State, frozen=True, kw_only=True):
-    """Every machine's state. Machines switched off keep their (unused) slot."""
+    """Every machine's state. Machines switched off keep their (unused) slot.
+
+    ``breakers`` holds only the keys whose breaker is failing or recovering: an absent key is
+    a fresh CLOSED breaker, and a breaker back to that state leaves the map (so the state
+    doesn't grow with every model or endpoint ever seen).
+    """
 
     breakers: immutables.Map[str, BreakerState]
     bucket: BucketState | None
@@ -114,6 +119,11 @@ class ReliabilityState(State, frozen=True, kw_only=True):
     failover: FailoverState | None
     metrics: Metrics
     rng: Rng
+
+    def breaker(self, key: str) -> BreakerState:
+        """The breaker of ``key`` (a model id, an endpoint URL, or "*"): its entry in
+        ``breakers``, or the fresh CLOSED state when it has none."""
+        return self.breakers.get(key, FRESH)
 
 
 def policy_start(policy: Policy, now: float, seed: int = 0) -> ReliabilityState:
@@ -212,7 +222,7 @@ class Drawn(Value):
 Event = Admitted | Recorded | Hit | Released | Drawn
 
 
-FRESH_BREAKER: Final = BreakerState()
+FRESH_BREAKER: Final = FRESH  # what an absent key in ``breakers`` stands for
 
 
 def state_with(state: ReliabilityState, **changes: Any) -> ReliabilityState:
