@@ -163,5 +163,5 @@ async def _demo_reliability(
     say(
         f"   the state is a value: {sum(state.metrics.requests.values())} attempts recorded, "
         f"p50 {(p50 or 0) * 1000:.1f} ms, p99 {(p99 or 0) * 1000:.1f} ms, breaker "
-        f"{state.breakers[request.model].mode.value}"
+        f"{state.breaker(request.model).mode.value}"
     )
