@@ -172,6 +172,33 @@ def test_the_sync_runner_returns_replied() -> None:
         assert streamed.value.text == replied.value.text
 
 
+async def test_a_reliable_stream_tells_the_reply_info_of_its_attempt(
+    runner: hf.Runner, emulator: Emulator
+) -> None:
+    reliable = hf.ReliableRunner(runner, hf.Policy(bucket=UNLIMITED, retry=NO_RETRY))
+    stream = reliable.stream(ask())
+    assert stream.reply_info is None  # nothing sent yet
+    first = await anext(aiter(stream))
+    info = stream.reply_info
+    assert first is not None and info is not None
+    assert info.status == 200 and info.request_id == seen_id(emulator)
+    assert info.rate_limit.remaining_requests == ROUTER_REQUESTS - 1
+    await stream.collect()
+    assert stream.reply_info == info  # kept after the stream ended
+
+
+def test_a_sync_stream_tells_its_reply_info() -> None:
+    with hf.emulated_sync_runner() as (runner, _):
+        stream = runner.stream(ask())
+        assert stream.reply_info is None  # nothing sent yet
+        text = "".join(chunk.text for chunk in stream)
+        info = stream.reply_info
+        assert text and info is not None
+        assert info.status == 200 and info.request_id == "emu-1"
+        assert info.headers["content-type"].startswith("text/event-stream")
+        assert info.rate_limit.remaining_requests == ROUTER_REQUESTS - 1
+
+
 # ---------------------------------------------------------------- the emulator's headers
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from returns.result import Failure, Result, Success
 
@@ -38,6 +38,9 @@ from hf_pure.shell.reliable_steps import (
 from hf_pure.shell.runner import Runner, Stream
 from hf_pure.shell.stream import NOT_KEPT
 from hf_pure.shell.stream_control import Pausable, StreamControl
+
+if TYPE_CHECKING:
+    from hf_pure.core.reply_info import ReplyInfo
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -131,6 +134,13 @@ class ReliableStream(Pausable, Generic[C, T]):
         return Failure(
             StreamInterrupted("", 0, "the stream was not read (iterate it or await collect())")
         )
+
+    @property
+    def reply_info(self) -> ReplyInfo | None:
+        """The reply head (status, headers: request id, rate limit) of the attempt whose
+        chunks were handed out, else of the attempt under way; None before any head came."""
+        attempt = self._inner if self._inner is not None else self._attempt
+        return attempt.reply_info if attempt is not None else None
 
     async def collect(self) -> Result[T, HfError]:
         """Read the rest of the stream and return :attr:`result`."""

@@ -28,13 +28,16 @@ import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from types import TracebackType
-from typing import Any, Final, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 
 from returns.result import Failure, Result
 
 from hf_pure.core.errors import HfError, StreamInterrupted
 from hf_pure.shell.stream_control import Controllable, Pausable, SyncStreamControl
 from hf_pure.shell.sync_loop import CANCEL_WAIT, Call, Closed, LoopThread
+
+if TYPE_CHECKING:
+    from hf_pure.core.reply_info import ReplyInfo
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -65,6 +68,9 @@ class AsyncChunks(Controllable, Protocol[C_co, T_co]):
 
     @property
     def result(self) -> Result[T_co, HfError]: ...
+
+    @property
+    def reply_info(self) -> ReplyInfo | None: ...
 
 
 class _Pipe(Generic[C]):
@@ -172,6 +178,12 @@ class SyncStream(Pausable, Generic[C, T]):
             if self._pipe.cut is not None:  # (the loop ends the async stream soon)
                 return Failure(StreamInterrupted("", 0, self._pipe.cut))
         return self._inner.result
+
+    @property
+    def reply_info(self) -> ReplyInfo | None:
+        """The reply head (status, headers: request id, rate limit) once it has arrived;
+        None before (or when no reply came)."""
+        return self._inner.reply_info
 
     def collect(self) -> Result[T, HfError]:
         """Read the rest of the stream and return :attr:`result`."""
