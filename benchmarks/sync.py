@@ -14,9 +14,10 @@ reads streams of 200 chunks one after another (CPU per chunk). The CPU is
 ``time.process_time()``: every thread of the process, so a loop thread is counted. Each
 cell is the median over the rounds, with the spread of the rounds (max-min, in % of the
 median) and the context switches per request (``getrusage``: every thread's, voluntary and
-not), which machine load hardly moves: a thread hand-over costs wake-ups, and on loopback
-they are a large share of a request's CPU. The load average is printed before and after:
-on a shared machine, trust the ratios of one run more than its absolute numbers.
+not; load moves them too, but far less than the times): a thread hand-over costs
+wake-ups, and on loopback they are a large share of a request's CPU. The load average is
+printed per round: on a shared machine, trust the ratios of one run more than its absolute
+numbers.
 
 Targets (issue 12): hf_pure sync <= 1.3x hf_pure async per request, and <= 0.3x
 huggingface_hub's sync InferenceClient. Run: ``python benchmarks/sync.py`` (``--quick`` for
