@@ -27,7 +27,7 @@ from returns.result import Success
 from toolz import pipe
 
 import hf_pure as hf
-from hf_pure.shell.sync_loop import CANCEL_WAIT, MAIN_TASK, SYNC_CLOSED
+from hf_pure.shell.sync_loop import CANCEL_WAIT, MAIN_TASK, READ_SIZE, SYNC_CLOSED
 from hf_pure.shell.sync_stream import READ_AHEAD, SYNC_STREAM_CLOSED
 from hf_pure.testing import Emulator, Fault
 
@@ -734,3 +734,21 @@ def test_a_handed_over_call_cancelled_before_it_starts_ends_cancelled(served: Se
         made.clear()  # the coroutines made: each was awaited (or closed unawaited: warned)
         gc.collect()
     assert [w for w in caught if "never awaited" in str(w.message)] == []
+
+
+def test_its_loop_reads_sockets_64_kib_at_a_time(served: Served) -> None:
+    # asyncio's 256 KiB reads each map and unmap a buffer (see sync_loop.READ_SIZE)
+    host, port = served.emu.url.removeprefix("http://").split(":")
+
+    async def read_size() -> object:
+        transport, _ = await asyncio.get_running_loop().create_connection(
+            asyncio.Protocol, host, int(port)
+        )
+        try:
+            return getattr(transport, "max_size", None)
+        finally:
+            transport.close()
+
+    with sync_runner(served) as runner:
+        assert runner._thread.call(read_size) == READ_SIZE == 64 * 1024
+        assert isinstance(runner.run(ask()), Success)
