@@ -27,7 +27,7 @@ from returns.result import Success
 from toolz import pipe
 
 import hf_pure as hf
-from hf_pure.shell.sync_loop import CANCEL_WAIT, MAIN_TASK, SYNC_CLOSED
+from hf_pure.shell.sync_loop import CANCEL_WAIT, MAIN_TASK, READ_SIZE, SYNC_CLOSED
 from hf_pure.shell.sync_stream import READ_AHEAD, SYNC_STREAM_CLOSED
 from hf_pure.testing import Emulator, Fault
 
@@ -667,3 +667,88 @@ def test_the_emulated_sync_runner_runs_offline_and_leaves_nothing() -> None:
         assert len(runner.run(pipe(ask(), hf.max_tokens(50))).unwrap().text.split()) == 5
     assert runner.closed and not emulator.running
     assert set(threading.enumerate()) == before
+
+
+# ------------------------------------------------------------------------ how a call ends
+
+
+class _Escape(BaseException):
+    """An exception that is not an ``Exception`` (as KeyboardInterrupt and SystemExit)."""
+
+
+@pytest.mark.parametrize("escape", [SystemExit, _Escape])
+def test_a_base_exception_raised_in_a_call_reaches_its_caller_whoever_runs_the_loop(
+    served: Served, escape: type[BaseException]
+) -> None:
+    async def raising() -> None:
+        raise escape("from inside the call")
+
+    with sync_runner(served) as runner:
+        with pytest.raises(escape):  # run by this thread, on the loop
+            runner._thread.call(raising)
+        assert isinstance(runner.run(ask()), Success)
+        with hf.sync_health_monitor(runner, [served.emu.url], interval=30):
+            assert eventually(runner.loop.is_running)  # the background thread runs it
+            raised: list[BaseException] = []
+
+            def handed_over() -> None:
+                try:
+                    runner._thread.call(raising)
+                except BaseException as exc:  # what the caller sees
+                    raised.append(exc)
+
+            caller = threading.Thread(target=handed_over)
+            caller.start()
+            caller.join(5)
+            assert not caller.is_alive()  # the loop thread did not die with the exception
+            assert [type(e) for e in raised] == [escape]
+            assert isinstance(runner.run(ask()), Success)  # still served by that thread
+
+
+def test_a_handed_over_call_cancelled_before_it_starts_ends_cancelled(served: Served) -> None:
+    made: list[object] = []
+
+    async def body() -> str:
+        return "ran"
+
+    def make() -> Any:
+        coro = body()
+        made.append(coro)
+        return coro
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with sync_runner(served) as runner:
+            thread = runner._thread
+            with hf.sync_health_monitor(runner, [served.emu.url], interval=30):
+                assert eventually(runner.loop.is_running)
+                outcomes = []
+                for _ in range(20):
+                    call = thread.submit(make)
+                    thread.cancel_soon(call)  # before, or just after, its task's first step
+                    assert call.wait(5) and call.settled
+                    outcomes.append(call.cancelled or call.value == "ran")
+                assert all(outcomes)
+                assert eventually(lambda: not thread.calls)
+            assert isinstance(runner.run(ask()), Success)
+        made.clear()  # the coroutines made: each was awaited (or closed unawaited: warned)
+        gc.collect()
+    assert [w for w in caught if "never awaited" in str(w.message)] == []
+
+
+def test_its_loop_reads_sockets_64_kib_at_a_time(served: Served) -> None:
+    # asyncio's 256 KiB reads each map and unmap a buffer (see sync_loop.READ_SIZE)
+    host, port = served.emu.url.removeprefix("http://").split(":")
+
+    async def read_size() -> object:
+        transport, _ = await asyncio.get_running_loop().create_connection(
+            asyncio.Protocol, host, int(port)
+        )
+        try:
+            return getattr(transport, "max_size", None)
+        finally:
+            transport.close()
+
+    with sync_runner(served) as runner:
+        assert runner._thread.call(read_size) == READ_SIZE == 64 * 1024
+        assert isinstance(runner.run(ask()), Success)

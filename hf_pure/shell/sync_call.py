@@ -80,21 +80,28 @@ class Cancelled(Exception):
 class Call(Generic[T]):
     """One coroutine to run on the loop, and the outcome its caller waits for.
 
-    The loop starts it (:meth:`LoopThread._start`) and settles it when its task ends
-    (:meth:`done`); ``cancel`` (on the loop) reaches it whether it has started or not. The
-    waiting side is one lock, taken when the call is made and released when it is settled
-    (a ``concurrent.futures.Future`` in its place, with its condition variable, cost 40-60 us
-    more per handed-over call on the benchmark machine).
+    The loop starts it (:meth:`LoopThread._start`): its task runs :meth:`run`, which settles
+    the call in the task's last step, so the caller is woken (or the loop it drives stopped)
+    in the loop iteration the call ends in. (A done callback runs one iteration later: an
+    ``epoll_wait`` and a pass of the loop more per call, 5-6 us on the benchmark machine,
+    and for a handed-over call one more release of the GIL to the threads waiting for it.)
+    ``cancel`` (on the loop) reaches it whether it has started or not: a call whose task has
+    not taken its first step is only marked, and that step settles it, so ``run`` always
+    runs and always settles the call. The waiting side of a handed-over call is one lock,
+    taken when the call is made and released when it is settled (a
+    ``concurrent.futures.Future`` in its place, with its condition variable, cost 40-60 us
+    more per handed-over call on the benchmark machine); a call its caller runs on the loop
+    itself needs none: the loop stops when it is settled.
     """
 
     __slots__ = (
-        "_settled",
-        "calls",
+        "_waker",
         "cancelled",
         "error",
-        "handed_over",
         "make",
         "owner",
+        "settled",
+        "started",
         "task",
         "value",
     )
@@ -104,59 +111,73 @@ class Call(Generic[T]):
     ) -> None:
         self.owner = owner
         self.make = make
-        self.handed_over = handed_over  # counted in owner.demand until settled
-        self.task: asyncio.Task[T] | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.started = False  # its task is running make()'s coroutine
         self.cancelled = False  # cancelled (before it started, or its task was)
+        self.settled = False
         self.value: T | None = None
         self.error: BaseException | None = None
-        self._settled = threading.Lock()
-        self._settled.acquire()  # released once, when the call is settled
+        # a handed-over call (counted in owner.demand until settled): released when settled
+        self._waker: threading.Lock | None = None
+        if handed_over:
+            self._waker = threading.Lock()
+            self._waker.acquire()
 
     # -- on the loop ------------------------------------------------------------------------
 
     def cancel(self) -> None:
-        if self.task is not None:
+        if self.started:
+            assert self.task is not None
             self.task.cancel()
-        else:  # not started yet: it won't be
+        else:  # not started yet: it won't be (its task's first step settles it)
             self.cancelled = True
 
-    def done(self, task: asyncio.Task[T]) -> None:
-        """The task's done callback: keep its outcome and wake the caller."""
-        self.owner.calls.discard(self)
-        if task.cancelled():
-            self.cancelled = True
-        else:
-            self.error = task.exception()
-            if self.error is None:
-                self.value = task.result()
+    async def run(self) -> None:
+        """The call's task: ``make()``'s coroutine, then settle the call with its outcome
+        (its own ``CancelledError`` included: the call ends cancelled; a
+        ``KeyboardInterrupt`` or ``SystemExit`` raised in it goes to the caller, as any
+        exception does)."""
+        if not self.cancelled:
+            self.started = True
+            try:
+                value = await self.make()
+            except asyncio.CancelledError:
+                self.cancelled = True
+            except GeneratorExit:  # pragma: no cover  (closed unfinished: never, see _serve)
+                raise
+            except BaseException as exc:
+                self.error = exc
+            else:
+                self.value = value
         self._finish()
 
-    def settle(self, *, error: BaseException | None = None) -> None:
-        """End a call that never started (cancelled, or ``make()`` raised ``error``)."""
-        self.cancelled = error is None
-        self.error = error
+    def settle(self) -> None:
+        """End a call that never started: cancelled (or refused: the runner is closing)."""
+        self.cancelled = True
         self._finish()
 
     def _finish(self) -> None:
         owner = self.owner
-        if self.handed_over:
+        owner.calls.discard(self)
+        self.settled = True
+        waker = self._waker
+        if waker is not None:
             owner.less()
+            waker.release()
         else:  # the caller is running the loop for this call: it is done
             owner.loop.stop()
-        self._settled.release()
 
     # -- from any thread ----------------------------------------------------------------------
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until it is settled (True), or ``timeout`` seconds (False)."""
-        if not self._settled.acquire(timeout=-1 if timeout is None else timeout):
+        waker = self._waker
+        if waker is None:  # its caller runs the loop until it is settled
+            return self.settled
+        if not waker.acquire(timeout=-1 if timeout is None else timeout):
             return False
-        self._settled.release()  # settled for good: every later wait returns at once
+        waker.release()  # settled for good: every later wait returns at once
         return True
-
-    @property
-    def settled(self) -> bool:
-        return not self._settled.locked()
 
     def outcome(self) -> T:
         """The value, once settled; raises its exception, or :class:`Cancelled`."""
