@@ -26,7 +26,7 @@ async def main(runner: hf.Runner) -> int:
 
 
 async def _cli() -> None:
-    async with hf.runner_for(real="--real" in sys.argv[1:]) as runner:
+    async with hf.runner_for(real=hf.use_real_service(sys.argv[1:])) as runner:
         await main(runner)
 
 

@@ -1,5 +1,6 @@
 """The Hub: a model's info and providers, a search followed page by page, a model's status,
-and waiting for a cold model. Runs against the emulator (``--real``: against Hugging Face)."""
+and waiting for a cold model. Runs against Hugging Face when a token is found, the emulator
+otherwise (``--emulator`` forces it)."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ async def main(
 
 
 async def _cli() -> None:
-    real = "--real" in sys.argv[1:]
+    real = hf.use_real_service(sys.argv[1:])
     async with hf.runner_for(real=real) as runner:
         await main(runner, *(("openai-community/gpt2",) if real else ()))
 

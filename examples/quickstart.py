@@ -31,8 +31,8 @@ async def main(runner: hf.Runner) -> None:
 
 
 async def _cli() -> None:
-    # against the built-in emulator; `--real` asks Hugging Face (token from the environment)
-    async with hf.runner_for(real="--real" in sys.argv[1:]) as runner:
+    # Hugging Face when a token is found (or `--real`), else the emulator (or `--emulator`)
+    async with hf.runner_for(real=hf.use_real_service(sys.argv[1:])) as runner:
         await main(runner)
 
 

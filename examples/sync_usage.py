@@ -27,7 +27,7 @@ def main(runner: hf.SyncRunner) -> str:
 
 
 if __name__ == "__main__":
-    if "--real" in sys.argv[1:]:
+    if hf.use_real_service(sys.argv[1:]):
         with hf.open_sync_runner() as runner:
             main(runner)
     else:

@@ -220,6 +220,7 @@ if TYPE_CHECKING:
     from hf_pure.emulated import (
         emulated_runner as emulated_runner, emulated_sync_runner as emulated_sync_runner,
         runner_for as runner_for,
+        use_real_service as use_real_service,
     )
     from toolz import pipe as pipe
 

@@ -295,6 +295,7 @@ _EXPORTS: Final = MappingProxyType(
         "HealthMonitor": "hf_pure.shell.health_loop",
         "emulated_runner": "hf_pure.emulated",
         "runner_for": "hf_pure.emulated",
+        "use_real_service": "hf_pure.emulated",
         "pipe": "toolz",
     }
 )

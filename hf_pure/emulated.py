@@ -6,6 +6,8 @@
 
 ``runner_for(real=True)`` gives a runner for the real service instead (token from the
 environment), so a program can switch between the two with one flag.
+``use_real_service(sys.argv[1:])`` is the examples' rule for that flag: the real service when a
+token is found (or ``--real`` is given), the emulator otherwise or with ``--emulator``.
 ``emulated_sync_runner()`` is the same for the blocking runner (the emulator is served on a
 loop of its own, in a thread of its own).
 """
@@ -14,9 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
+
+from returns.result import Failure
 
 from hf_pure.core.config import ClientConfig
 from hf_pure.shell.runner import Runner, open_runner
@@ -24,6 +28,25 @@ from hf_pure.shell.sync import SyncRunner, open_sync_runner
 
 if TYPE_CHECKING:
     from hf_pure.testing import Emulator
+
+
+def use_real_service(args: Sequence[str]) -> bool:
+    """Whether a program run with command-line ``args`` should talk to the real service:
+    not with ``--emulator``; yes with ``--real``; otherwise when a token is found where
+    ``open_runner`` looks (``HUGGINGFACE_API_KEY``, ``HF_TOKEN``, ``secret/-secrets.sh``, the
+    huggingface_hub token file). A token that is found but broken counts as found, so the
+    program reports it instead of quietly using the emulator."""
+    if isinstance(args, str) or not all(isinstance(arg, str) for arg in args):
+        raise TypeError("use_real_service(args) takes a sequence of str, such as sys.argv[1:]")
+    if "--emulator" in args:
+        return False
+    if "--real" in args:
+        return True
+    from hf_pure.core.errors import MissingToken
+    from hf_pure.shell.env import load_token
+
+    found = load_token()
+    return not (isinstance(found, Failure) and isinstance(found.failure(), MissingToken))
 
 
 @asynccontextmanager

@@ -57,11 +57,22 @@ def test_sync_usage_runs_outside_any_loop() -> None:
 
 
 @pytest.mark.parametrize(
-    "script", ["conversation", "structured_output", "media", "cached_embeddings", "sync_usage"]
+    "script",
+    [
+        "quickstart",
+        "streaming",
+        "tools",
+        "conversation",
+        "structured_output",
+        "media",
+        "cached_embeddings",
+        "hub",
+        "sync_usage",
+    ],
 )
 def test_each_script_runs_as_written(script: str) -> None:
     done = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / f"{script}.py")],
+        [sys.executable, str(ROOT / "examples" / f"{script}.py"), "--emulator"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -70,3 +81,46 @@ def test_each_script_runs_as_written(script: str) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "failed" not in done.stdout and "Traceback" not in done.stderr
+
+
+@pytest.fixture
+def no_token_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An environment where ``open_runner`` finds no token: no variables, an empty working
+    directory (no ``secret/-secrets.sh`` above it) and an empty home (no hub token file)."""
+    for name in ("HUGGINGFACE_API_KEY", "HF_TOKEN", "HF_TOKEN_PATH", "HF_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_the_examples_use_the_emulator_without_a_token(no_token_anywhere: Path) -> None:
+    assert hf.use_real_service([]) is False
+    assert hf.use_real_service(["--emulator"]) is False
+    assert hf.use_real_service(["--real"]) is True  # asked for: a 401 then says why
+
+
+def test_the_examples_use_the_real_service_when_a_token_is_found(
+    no_token_anywhere: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_TOKEN", "hf_" + "x" * 34)
+    assert hf.use_real_service([]) is True
+    assert hf.use_real_service(["some", "words"]) is True
+    assert hf.use_real_service(["--emulator"]) is False  # forced
+    monkeypatch.setenv("HF_TOKEN", "not a token\n")  # found but broken: reported, not hidden
+    assert hf.use_real_service([]) is True
+
+
+def test_a_token_in_the_workspace_file_counts(no_token_anywhere: Path) -> None:
+    (no_token_anywhere / "secret").mkdir()
+    (no_token_anywhere / "secret" / "-secrets.sh").write_text(
+        'export HF_TOKEN="hf_' + "y" * 34 + '"\n'
+    )
+    assert hf.use_real_service([]) is True
+
+
+def test_use_real_service_takes_a_sequence_of_str() -> None:
+    with pytest.raises(TypeError, match=r"sys\.argv"):
+        hf.use_real_service("--emulator")  # a str is a sequence of str, but not of arguments
+    with pytest.raises(TypeError, match="sequence of str"):
+        hf.use_real_service([b"--emulator"])  # type: ignore[list-item]
