@@ -184,14 +184,17 @@ UP = (hf.BadRequest, hf.NotFound, hf.Unauthorized)
 
 def counts_as(result: hf.Result[hf.ChatCompletion, hf.HfError]) -> str:
     """``"success"``, ``"failure"`` or ``"ignored"`` (a 429: we asked too much, which says
-    nothing about the service's health). An error event inside a 2xx reply is a failure
-    unless it only refused the input."""
+    nothing about the service's health). A refusal of the request (400, 401, 403, 404) says
+    the service is up; a 408 that something on the way timed out. An error event inside a 2xx
+    reply is a failure unless it only refused the input."""
     match result:
         case Success(_):
             return "success"
         case Failure(hf.ErrorEvent(error_type=kind)):
             return "success" if kind == "validation" else "failure"
         case Failure(error) if isinstance(error, FAILING):
+            return "failure"
+        case Failure(hf.BadRequest(status=408)):  # a timeout on the way: as our own would be
             return "failure"
         case Failure(error) if isinstance(error, UP):
             return "success"
