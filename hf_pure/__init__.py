@@ -31,12 +31,12 @@ if TYPE_CHECKING:
     from hf_pure.core.config import (
         ClientConfig as ClientConfig, Limits as Limits, make_config as make_config,
     )
+    from hf_pure.core.error_base import HfErrorBase as HfErrorBase, InvalidInput as InvalidInput
     from hf_pure.core.errors import (
         BadRequest as BadRequest, CircuitOpen as CircuitOpen, ConfigError as ConfigError,
         ConnectionFailed as ConnectionFailed, ErrorEvent as ErrorEvent,
         GenerationFailed as GenerationFailed,
-        HfError as HfError, HfErrorBase as HfErrorBase, HfException as HfException,
-        InvalidInput as InvalidInput, is_retryable as is_retryable,
+        HfError as HfError, HfException as HfException, is_retryable as is_retryable,
         MalformedResponse as MalformedResponse, MissingToken as MissingToken,
         ModelLoading as ModelLoading, NoHealthyEndpoint as NoHealthyEndpoint, NotFound as NotFound,
         Overloaded as Overloaded, RateLimited as RateLimited,

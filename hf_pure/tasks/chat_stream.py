@@ -8,13 +8,12 @@ for these types nor for msgspec's import.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 from msgspec import UNSET
 
 from hf_pure.core.codec import JSONDecodeError
-from hf_pure.core.errors import HfError
 from hf_pure.core.request import DONE, Broken, Done
 from hf_pure.core.sse import DONE_DATA, SseEvent
 from hf_pure.core.sse import plain_event as _plain_event
@@ -39,6 +38,9 @@ from hf_pure.tasks.chat_fold import (
     fold_plain,
 )
 from hf_pure.tasks.chat_reply import ChatCompletion
+
+if TYPE_CHECKING:
+    from hf_pure.core.errors import HfError
 
 
 @attrs.frozen(repr=False)
