@@ -15,7 +15,6 @@ import aiohttp
 from returns.result import Failure, Result, Success
 
 from hf_pure.core import sse
-from hf_pure.core.errors import HfError, StreamInterrupted
 from hf_pure.core.http import RawReply
 from hf_pure.core.request import (
     Broken,
@@ -28,6 +27,7 @@ from hf_pure.core.request import (
 from hf_pure.shell.transport import RUNNER_CLOSED, transport_error
 
 if TYPE_CHECKING:
+    from hf_pure.core.errors import HfError
     from hf_pure.shell.runner import Runner
 
 T = TypeVar("T")
@@ -155,6 +155,8 @@ class Stream(Generic[C, T]):
                     self._codec, acc, complete=True, reason="", request_id=self._request_id
                 )
             else:
+                from hf_pure.core.errors import StreamInterrupted  # loads with the first error
+
                 return Failure(
                     StreamInterrupted(
                         acc.text,
