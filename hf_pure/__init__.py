@@ -18,6 +18,7 @@ aiohttp runner sends them; every outcome is a ``returns`` ``Result``::
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 from hf_pure._exports import _EAGER, _EXPORTS
@@ -225,7 +226,10 @@ if TYPE_CHECKING:
 
 def _resolve(name: str) -> Any:
     module, _, attr = _EXPORTS[name].partition(":")
-    return getattr(importlib.import_module(module), attr or name)
+    # a module already loaded is taken from sys.modules: import_module's own lookup of it
+    # costs more than the binding (this runs for every eager name at import)
+    loaded = sys.modules.get(module)
+    return getattr(loaded or importlib.import_module(module), attr or name)
 
 
 globals().update(
