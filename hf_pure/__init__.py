@@ -18,6 +18,7 @@ aiohttp runner sends them; every outcome is a ``returns`` ``Result``::
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 from hf_pure._exports import _EAGER, _EXPORTS
@@ -31,12 +32,12 @@ if TYPE_CHECKING:
     from hf_pure.core.config import (
         ClientConfig as ClientConfig, Limits as Limits, make_config as make_config,
     )
+    from hf_pure.core.error_base import HfErrorBase as HfErrorBase, InvalidInput as InvalidInput
     from hf_pure.core.errors import (
         BadRequest as BadRequest, CircuitOpen as CircuitOpen, ConfigError as ConfigError,
         ConnectionFailed as ConnectionFailed, ErrorEvent as ErrorEvent,
         GenerationFailed as GenerationFailed,
-        HfError as HfError, HfErrorBase as HfErrorBase, HfException as HfException,
-        InvalidInput as InvalidInput, is_retryable as is_retryable,
+        HfError as HfError, HfException as HfException, is_retryable as is_retryable,
         MalformedResponse as MalformedResponse, MissingToken as MissingToken,
         ModelLoading as ModelLoading, NoHealthyEndpoint as NoHealthyEndpoint, NotFound as NotFound,
         Overloaded as Overloaded, RateLimited as RateLimited,
@@ -235,7 +236,10 @@ if TYPE_CHECKING:
 
 def _resolve(name: str) -> Any:
     module, _, attr = _EXPORTS[name].partition(":")
-    return getattr(importlib.import_module(module), attr or name)
+    # a module already loaded is taken from sys.modules: import_module's own lookup of it
+    # costs more than the binding (this runs for every eager name at import)
+    loaded = sys.modules.get(module)
+    return getattr(loaded or importlib.import_module(module), attr or name)
 
 
 globals().update(

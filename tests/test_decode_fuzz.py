@@ -410,3 +410,51 @@ def test_documented_shapes_decode(chat: bytes, tgi: bytes) -> None:
 def test_documented_events_decode(chunk: bytes, event: bytes) -> None:
     assert isinstance(CHAT_CODEC.event(SseEvent(chunk), None), hf.ChatChunk), chunk
     assert isinstance(TEXT_GENERATION_CODEC.event(SseEvent(event), None), hf.TextGenerationChunk)
+
+
+def _one_by_one(events: list[bytes | SseEvent]) -> tuple[list[Any], object]:
+    """The model of a read's events: each event read alone, in order, until the first one that
+    ends the stream (the batch decode is only a faster way to the same)."""
+    chunks: list[Any] = []
+    for event in events:
+        got, ending = CHAT_CODEC.events([event], "rid")
+        chunks += got
+        if ending is not None:
+            return chunks, ending
+    return chunks, None
+
+
+# Data lines that a joined decode could misread: empty or blank data, a value and more, values
+# that only make sense together, newlines, an "error" member of any value, [DONE] anywhere.
+_TRICKY_DATAS = st.sampled_from(
+    [
+        b"",
+        b"  ",
+        b'{"id":"a"},{"id":"b"}',
+        b'{"id":"a","choices":[{}',
+        b"{}]}",
+        b'{"id":"a"}\n{"id":"b"}',
+        b'{"error":null}',
+        b'{"id":"e","error":{"message":"overloaded"}}',
+        b"[DONE]",
+        b'{"id":"x","choices":[{"index":0,"delta":{"content":"hi"}}]}',
+        b'{"id":"y","choices":[],"usage":{"prompt_tokens":1}} ',
+    ]
+)
+
+
+@STREAMS
+@example(datas=[b'{"id":"a"}\n{"id":"b"}', b""], as_events=[])  # two lines, one skipped
+@example(datas=[b'{"id":"a"},{"id":"b"}', b'{"id":"a","choices":[{}', b"{}]}"], as_events=[])
+@example(datas=[b'{"id":"x"}', b'{"error":null}', b"[DONE]"], as_events=[])
+@given(
+    datas=st.lists(st.one_of(_TRICKY_DATAS, wire_bodies("chat_chunk")), max_size=8),
+    as_events=st.lists(st.booleans(), max_size=8),
+)
+def test_a_read_decoded_at_once_equals_its_events_one_by_one(
+    datas: list[bytes], as_events: list[bool]
+) -> None:
+    events: list[bytes | SseEvent] = [
+        SseEvent(d) if i < len(as_events) and as_events[i] else d for i, d in enumerate(datas)
+    ]
+    assert CHAT_CODEC.events(events, "rid") == _one_by_one(events)

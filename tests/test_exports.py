@@ -54,6 +54,76 @@ def test_import_hf_pure_loads_no_lazy_module_and_not_the_emulator() -> None:
     assert loaded >= EAGER
 
 
+
+# A chat and a stream that succeed, through a stand-in for the aiohttp session (no emulator:
+# it would load the errors itself), and the modules loaded by then.
+_SUCCEEDING_CALLS = """
+import asyncio, json, sys
+import hf_pure as hf
+
+REPLY = json.dumps({"id": "c1", "object": "chat.completion", "created": 1, "model": "m",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"},
+                 "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}).encode()
+CHUNK = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m",
+    "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": None}]}
+LAST = {**CHUNK, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+EVENTS = b"".join(b"data: " + json.dumps(c).encode() + b"\\n\\n" for c in (CHUNK, LAST))
+EVENTS += b"data: [DONE]\\n\\n"
+
+class Content:
+    def __init__(self, parts): self.parts = list(parts)
+    async def readany(self): return self.parts.pop(0) if self.parts else b""
+
+class Reply:
+    status = 200
+    closed = False
+    def __init__(self, stream):
+        self.headers = {"content-type": "text/event-stream" if stream else "application/json"}
+        self.content_type = self.headers["content-type"]
+        self.content = Content([EVENTS] if stream else [])
+    async def read(self): return REPLY
+    async def __aenter__(self): return self
+    async def __aexit__(self, *exc): return None
+    def __await__(self): return self._self().__await__()
+    async def _self(self): return self
+    def release(self): self.closed = True
+    def close(self): self.closed = True
+
+class Session:
+    closed = False
+    def request(self, method, url, *, data, **kw):
+        return Reply(b'"stream":true' in data)
+
+async def main():
+    request = hf.max_tokens(8)(hf.chat("org/model", [hf.user("Hi")]))
+    async with hf.open_runner(token="hf_" + "x" * 30, session=Session()) as runner:
+        answer = await runner.run(request)
+        assert isinstance(answer, hf.Success), answer
+        stream = runner.stream(request)
+        texts = [chunk.text async for chunk in stream]
+        assert texts == ["hi", ""] and isinstance(stream.result, hf.Success), stream.result
+    print(json.dumps(sorted(sys.modules)))
+
+asyncio.run(main())
+"""
+
+
+def test_calls_that_succeed_load_no_error_value_but_invalid_input() -> None:
+    """The error values (all but InvalidInput, which the checks give) load with the first
+    error: a chat and a stream that succeed never build them, nor the reply-to-error map."""
+    out = subprocess.run(
+        [sys.executable, "-c", _SUCCEEDING_CALLS],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    loaded = set(json.loads(out.stdout))
+    assert {"hf_pure.tasks.chat_reply", "hf_pure.tasks.chat_stream"} <= loaded  # both ran
+    assert "hf_pure.core.error_base" in loaded
+    assert not loaded & {"hf_pure.core.errors", "hf_pure.core.failures"}
+
 def _type_checking_block() -> dict[str, str]:
     """name -> "module[:attr]" as the TYPE_CHECKING block of __init__.py imports it."""
     tree = ast.parse(INIT.read_text())

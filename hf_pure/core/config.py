@@ -14,9 +14,9 @@ from returns.result import Failure, Result, Success
 
 from hf_pure._version import __version__
 from hf_pure.core.checks import positive_int, positive_seconds
-from hf_pure.core.errors import InvalidInput
+from hf_pure.core.error_base import InvalidInput
 from hf_pure.core.secret import Secret
-from hf_pure.core.value import Value
+from hf_pure.core.value import ValueEq
 
 DEFAULT_ROUTER_URL = "https://router.huggingface.co"
 DEFAULT_HUB_URL = "https://huggingface.co"
@@ -64,8 +64,8 @@ def _check_header_text(_: object, attribute: attrs.Attribute[str], value: str) -
         raise ValueError(f"{attribute.name}: must be non-empty printable text without line breaks")
 
 
-@attrs.frozen(repr=False)
-class Limits(Value):
+@attrs.frozen(repr=False, eq=False)
+class Limits(ValueEq):
     """Input limits checked before anything is sent."""
 
     max_input_chars: int = attrs.field(default=1_000_000, validator=positive_int)
@@ -73,8 +73,8 @@ class Limits(Value):
     max_model_id_chars: int = attrs.field(default=200, validator=positive_int)
 
 
-@attrs.frozen(repr=False)
-class ClientConfig(Value):
+@attrs.frozen(repr=False, eq=False)
+class ClientConfig(ValueEq):
     """Where to send and how long to wait. The token, if any, is a :class:`Secret`.
 
     ``router_url`` is the router's root; a trailing ``/v1`` (as OpenAI clients are given it,

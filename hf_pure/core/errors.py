@@ -10,6 +10,10 @@ it returns ``Failure(error)`` with one of these frozen values instead. Match on 
 
 Every error has a ``message`` a user can act on, and a ``request_id`` when the server sent one.
 No error ever holds the token (the runner scrubs it from server-supplied text as well).
+
+``HfErrorBase`` and ``InvalidInput`` are defined in :mod:`hf_pure.core.error_base` (what
+``import hf_pure`` loads) and are the same objects here; this module loads with the first
+error, so that a program whose calls succeed never builds the other classes.
 """
 
 from __future__ import annotations
@@ -18,20 +22,8 @@ from typing import TypeAlias
 
 import attrs
 
-from hf_pure.core.value import ValueEq
-
-
-@attrs.frozen(repr=False, eq=False, slots=False)
-class HfErrorBase(ValueEq):
-    """Common base of every hf_pure error value (use ``HfError`` for exhaustive matching)."""
-
-    @property
-    def message(self) -> str:
-        raise NotImplementedError  # pragma: no cover - every subclass overrides it
-
-    def __str__(self) -> str:
-        rid = getattr(self, "request_id", None)
-        return f"{self.message} (request id {rid})" if rid else self.message
+from hf_pure.core.error_base import HfErrorBase as HfErrorBase  # noqa: PLC0414
+from hf_pure.core.error_base import InvalidInput as InvalidInput  # noqa: PLC0414
 
 
 def _opt(text: str | None) -> str:
@@ -40,19 +32,6 @@ def _opt(text: str | None) -> str:
 
 def _seconds(value: float) -> str:
     return f"{value:g} s"
-
-
-@attrs.frozen(repr=False, eq=False, slots=False)
-class InvalidInput(HfErrorBase):
-    """The caller's input was refused before anything was sent."""
-
-    field: str
-    reason: str
-    request_id: str | None = None
-
-    @property
-    def message(self) -> str:
-        return f"invalid {self.field}: {self.reason}"
 
 
 @attrs.frozen(repr=False, eq=False, slots=False)

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 
 import attrs
 
-from hf_pure.core.value import Value
+from hf_pure.core.value import Value, ValueEq
 
 _T = TypeVar("_T")
 Base: TypeAlias = Literal["router", "hub"]
@@ -238,8 +238,8 @@ def as_headers(headers: Headers | Mapping[str, str] | Iterable[tuple[str, str]])
     return headers if type(headers) is Headers else Headers(headers)
 
 
-@attrs.frozen(repr=False)
-class RawReply(Value):
+@attrs.frozen(repr=False, eq=False)
+class RawReply(ValueEq):
     """A whole reply: status, case-insensitive headers, body bytes.
 
     ``headers`` may be given as any mapping or sequence of ``(name, value)`` pairs (aiohttp's,

@@ -10,17 +10,19 @@ that gives the whole answer at the end (the chunks themselves need not be kept).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Final, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 import attrs
 from returns.result import Failure, Result, Success
 
 from hf_pure.core.config import Limits
-from hf_pure.core.errors import ErrorEvent, HfError, InvalidInput, StreamInterrupted
-from hf_pure.core.failures import error_from_reply
 from hf_pure.core.http import HttpCall, RawReply
 from hf_pure.core.sse import SseEvent
-from hf_pure.core.value import Value
+from hf_pure.core.value import ValueEq
+
+if TYPE_CHECKING:  # the error values load with the first error (hf_pure.core.error_base)
+    from hf_pure.core.error_base import InvalidInput
+    from hf_pure.core.errors import HfError
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -53,8 +55,8 @@ class Done:
 DONE: Final = Done()
 
 
-@attrs.frozen(repr=False)
-class Broken(Value):
+@attrs.frozen(repr=False, eq=False)
+class Broken(ValueEq):
     """What a codec returns for an event it cannot read: the stream ends, cut, with ``reason``."""
 
     reason: str
@@ -157,6 +159,8 @@ def decode_reply(request: Request[T], reply: RawReply) -> Result[T, HfError]:
     """Status first (any non-2xx becomes its HfError), then the request's own decoder."""
     if 200 <= reply.status < 300:
         return request.decode(reply)
+    from hf_pure.core.failures import error_from_reply
+
     return Failure(error_from_reply(reply))
 
 
@@ -177,12 +181,16 @@ def conclude(
     text that arrived, how many chunks, and why it is not whole."""
     if complete:
         return Success(codec.finish(acc))
+    from hf_pure.core.errors import StreamInterrupted
+
     return Failure(StreamInterrupted(acc.text, acc.count, reason, request_id))
 
 
 def ended_by(acc: Folded, error: HfError) -> HfError:
     """The error that ended a stream, with what arrived before it: an :class:`ErrorEvent` keeps
     the text of the chunks folded before it (the codec reads one event and can't know them)."""
+    from hf_pure.core.errors import ErrorEvent
+
     if isinstance(error, ErrorEvent) and acc.count:
         return attrs.evolve(error, received=acc.text, chunks=acc.count)
     return error

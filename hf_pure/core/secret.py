@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 
 from returns.result import Failure, Result, Success
 
-from hf_pure.core.errors import InvalidInput
+from hf_pure.core.error_base import InvalidInput
 
 _HIDDEN = "Secret('********')"
 

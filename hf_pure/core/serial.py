@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from returns.result import Failure, Result, Success
 
-from hf_pure.core.errors import InvalidInput
+from hf_pure.core.error_base import InvalidInput
 
 if TYPE_CHECKING:
     import cattrs

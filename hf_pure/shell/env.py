@@ -29,12 +29,16 @@ import os
 import stat
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from returns.result import Failure, Result
 
-from hf_pure.core.errors import InvalidInput, MissingToken
+from hf_pure.core.error_base import InvalidInput
 from hf_pure.core.secret import Secret
 from hf_pure.core.secrets_file import parse_secrets_file
+
+if TYPE_CHECKING:
+    from hf_pure.core.errors import MissingToken
 
 __all__ = [
     "SECRETS_FILE",
@@ -244,5 +248,7 @@ def load_token(
         text = _nonblank(_read_text(token_file))
         if text is not None:
             return Secret.parse(text, source=str(token_file))
+
+    from hf_pure.core.errors import MissingToken  # loads with the first error
 
     return Failure(MissingToken(looked=_sources(env, here, home_dir, secrets_file)))

@@ -26,28 +26,23 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, Final, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 import aiohttp
 import attrs
 from returns.result import Failure, Result, Success
 
 from hf_pure.core.config import ClientConfig
-from hf_pure.core.errors import (
-    ConnectionFailed,
-    HfError,
-    MissingToken,
-    StreamInterrupted,
-    Timeout,
-    Unauthorized,
-)
-from hf_pure.core.failures import error_from_reply
+from hf_pure.core.error_base import InvalidInput
 from hf_pure.core.http import HttpCall, RawReply, reply_from_wire
 from hf_pure.core.request import Request, StreamingRequest
 from hf_pure.core.secret import Secret
 from hf_pure.shell.stream import CLOSED_BEFORE_END, Stream
 from hf_pure.shell.transport import RUNNER_CLOSED, scrub, transport_error
 from hf_pure.shell.watchdog import Cause, Watchdog
+
+if TYPE_CHECKING:  # the error values load with the first error (hf_pure.core.error_base)
+    from hf_pure.core.errors import ConnectionFailed, HfError, MissingToken
 
 __all__ = ["UNSET", "Runner", "Stream", "open_runner"]
 
@@ -136,6 +131,8 @@ class Runner:
         """Scrub the token from an error and add the 'no token found' hint to a 401."""
         if self._secret is not None:
             return scrub(error, self._secret)
+        from hf_pure.core.errors import Unauthorized  # loads with the first error
+
         if isinstance(error, Unauthorized) and self._token_hint is not None:
             hint = f"no token was sent: {self._token_hint.message}"
             return attrs.evolve(error, detail=f"{error.detail}; {hint}" if error.detail else hint)
@@ -166,7 +163,7 @@ class Runner:
         timeout = self._total if call.timeout is None else call.timeout
         watch = self._watchdog.watch(None if call.stream else timeout)
         if watch is None:
-            return ConnectionFailed(RUNNER_CLOSED)
+            return _closed()
         url = call.url(base_url or self._config.base_url(call.base))
         try:
             async with self._session.request(
@@ -183,7 +180,11 @@ class Runner:
             cause = watch.stop()
             if cause is None:  # the caller's own cancellation: theirs, connection released
                 raise
-            return Timeout("total", timeout) if cause is Cause.DEADLINE else _closed()
+            if cause is Cause.DEADLINE:
+                from hf_pure.core.errors import Timeout  # loads with the first error
+
+                return Timeout("total", timeout)
+            return _closed()
         except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
             return self._fail(transport_error(exc, self._config, call.timeout))
         except RuntimeError:
@@ -226,6 +227,8 @@ class Runner:
             if isinstance(decoded, Failure):
                 return Failure(self._fail(decoded.failure())), sent, received
             return decoded, sent, received
+        from hf_pure.core.failures import error_from_reply  # loads with the first error
+
         return Failure(self._fail(error_from_reply(reply))), sent, received
 
     def stream(
@@ -249,6 +252,8 @@ class Runner:
         total = self._total if own is None else own
         watch = self._watchdog.watch(total)
         if watch is None:  # as a stream of a closed runner ends, having sent nothing
+            from hf_pure.core.errors import StreamInterrupted  # loads with the first error
+
             return Failure(StreamInterrupted("", 0, CLOSED_BEFORE_END)), 0, 0
         stream = self.stream(request, base_url=base_url)
         try:
@@ -258,6 +263,8 @@ class Runner:
             if cause is None:  # the caller's own cancellation
                 raise
             if cause is Cause.DEADLINE:
+                from hf_pure.core.errors import Timeout  # loads with the first error
+
                 result = Failure(self._fail(Timeout("total", total, stream._request_id)))
             else:
                 result = _closed_stream(stream.result)
@@ -267,6 +274,8 @@ class Runner:
 
 
 def _closed() -> ConnectionFailed:
+    from hf_pure.core.errors import ConnectionFailed  # loads with the first error
+
     return ConnectionFailed(RUNNER_CLOSED)
 
 
@@ -274,6 +283,8 @@ def _closed_stream(ended: Result[Any, HfError]) -> Result[Any, HfError]:
     """The outcome of a streamed ``run`` ended by its runner closing: a cut stream keeps what
     arrived and says why, as a stream read after its runner closed does; a stream that had
     already ended (its answer, or its own error) keeps that."""
+    from hf_pure.core.errors import StreamInterrupted  # loads with the first error
+
     error = ended.failure() if isinstance(ended, Failure) else None
     if isinstance(error, StreamInterrupted):
         return Failure(attrs.evolve(error, reason=CLOSED_BEFORE_END))
@@ -319,7 +330,7 @@ async def open_runner(
             config = attrs.evolve(config, token=found.unwrap())
         else:
             missing = found.failure()
-            if isinstance(missing, MissingToken):
+            if not isinstance(missing, InvalidInput):  # MissingToken: no token found
                 hint = missing
             else:
                 problem = missing

@@ -15,7 +15,6 @@ import aiohttp
 from returns.result import Failure, Result, Success
 
 from hf_pure.core import sse
-from hf_pure.core.errors import HfError, StreamInterrupted
 from hf_pure.core.http import RawReply
 from hf_pure.core.request import (
     Broken,
@@ -29,6 +28,7 @@ from hf_pure.shell.stream_control import Pausable, StreamControl
 from hf_pure.shell.transport import RUNNER_CLOSED, transport_error
 
 if TYPE_CHECKING:
+    from hf_pure.core.errors import HfError
     from hf_pure.core.reply_info import ReplyInfo
     from hf_pure.shell.runner import Runner
 
@@ -178,6 +178,8 @@ class Stream(Pausable, Generic[C, T]):
                     self._codec, acc, complete=True, reason="", request_id=self._request_id
                 )
             else:
+                from hf_pure.core.errors import StreamInterrupted  # loads with the first error
+
                 return Failure(
                     StreamInterrupted(
                         acc.text,

@@ -4,19 +4,16 @@ and the token masked out of any error a server echoed it in."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import aiohttp
 import attrs
 
 from hf_pure.core.config import ClientConfig
-from hf_pure.core.errors import (
-    ConnectionFailed,
-    HfError,
-    InvalidInput,
-    MalformedResponse,
-    Timeout,
-)
+from hf_pure.core.error_base import InvalidInput
+
+if TYPE_CHECKING:
+    from hf_pure.core.errors import HfError
 
 #: Why a call made after its runner's ``async with open_runner()`` block ended fails.
 RUNNER_CLOSED: Final = (
@@ -29,6 +26,12 @@ def transport_error(
     exc: BaseException, config: ClientConfig, call_timeout: float | None
 ) -> HfError:
     """The HfError for an exception raised by aiohttp or the socket layer."""
+    from hf_pure.core.errors import (  # loads with the first error
+        ConnectionFailed,
+        MalformedResponse,
+        Timeout,
+    )
+
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return Timeout("connect", config.connect_timeout)
     if isinstance(exc, aiohttp.SocketTimeoutError):  # only streams have a read bound

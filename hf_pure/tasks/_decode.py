@@ -19,15 +19,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from returns.result import Result, Success
 
 from hf_pure.core.codec import typed_decoder
-from hf_pure.core.errors import HfError
 from hf_pure.core.http import RawReply
 from hf_pure.tasks._read import Bad
 from hf_pure.tasks._reply import decode_leniently
+
+if TYPE_CHECKING:
+    from hf_pure.core.errors import HfError
 
 T = TypeVar("T")
 U = TypeVar("U")

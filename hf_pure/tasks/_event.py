@@ -7,14 +7,15 @@ here once: data that is not JSON, JSON that is not an object, and an ``{"error":
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hf_pure.core.codec import JSONDecodeError, excerpt, loads
-from hf_pure.core.errors import HfError, MalformedResponse
-from hf_pure.core.failures import error_from_event
 from hf_pure.core.request import Broken
 from hf_pure.core.sse import SseEvent
 from hf_pure.tasks._read import Bad
+
+if TYPE_CHECKING:
+    from hf_pure.core.errors import HfError
 
 C = TypeVar("C")
 
@@ -25,6 +26,9 @@ def read_event(
     """The chunk ``read`` makes of the event's JSON object, the error the event reports, or
     why the event can't be read (``Broken`` for data that is not a JSON object,
     ``MalformedResponse`` naming the field for an object of the wrong shape)."""
+    from hf_pure.core.errors import MalformedResponse  # loads with the first error
+    from hf_pure.core.failures import error_from_event
+
     data = event.data
     try:
         obj = loads(data)

@@ -20,16 +20,17 @@ Loaded with the first reply, so that ``import hf_pure`` pays neither for msgspec
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
 
 import msgspec
 from returns.result import Failure, Result, Success
 
 from hf_pure.core.codec import JSONDecodeError, loads
-from hf_pure.core.errors import HfError
-from hf_pure.core.failures import error_from_event, malformed
 from hf_pure.core.http import RawReply
 from hf_pure.tasks._read import INT_MAX, INT_MIN, Bad
+
+if TYPE_CHECKING:
+    from hf_pure.core.errors import HfError
 
 T = TypeVar("T")
 
@@ -57,6 +58,8 @@ def decode_leniently(
 ) -> Result[T, HfError]:
     """The slow path: parse the body, map an error object to its error, read the rest with a
     total reader. Total: any body gives Success or a specific Failure."""
+    from hf_pure.core.failures import error_from_event, malformed  # loads with the first error
+
     try:
         obj = loads(reply.body)
     except JSONDecodeError:

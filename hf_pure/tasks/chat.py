@@ -22,7 +22,7 @@ from returns.result import Result
 
 from hf_pure.core.codec import dumps
 from hf_pure.core.config import Limits
-from hf_pure.core.errors import HfError, InvalidInput
+from hf_pure.core.error_base import InvalidInput
 from hf_pure.core.http import HttpCall, RawReply, repo_path
 from hf_pure.core.value import Value
 from hf_pure.tasks.chat_checks import (
@@ -51,6 +51,7 @@ from hf_pure.tasks.validate import (
 )
 
 if TYPE_CHECKING:
+    from hf_pure.core.errors import HfError
     from hf_pure.tasks.chat_reply import ChatCompletion
     from hf_pure.tasks.chat_stream import ChatStreamCodec
 

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from hf_pure.core.codec import has_lone_surrogate
 from hf_pure.core.config import Limits
-from hf_pure.core.errors import InvalidInput
+from hf_pure.core.error_base import InvalidInput
 from hf_pure.tasks.messages import ROLES, ContentPart, ImagePart, Message, TextPart, ToolCall
 from hf_pure.tasks.options import Check, RawJson, Unsendable, thaw
 from hf_pure.tasks.tools import Tool

@@ -7,6 +7,7 @@ Loaded with the first stream (through :mod:`hf_pure.tasks.chat_stream`), so that
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Final, TypeAlias
 
 import msgspec
@@ -111,11 +112,11 @@ class ChatChunk(msgspec.Struct, frozen=True, gc=False):
     created: Int = 0
     choices: tuple[ChunkChoice, ...] = ()
     usage: ChunkUsage | None = None
-    # Private: the event's top-level "error" member when it has one (UNSET otherwise). Never
-    # set on a chunk handed out: an event with an "error" member is an error event, which the
-    # codec reads by the total path. The typed decode notes it in passing; looking for
-    # b'"error"' in every event's bytes first cost a third of the decode itself.
-    _error: Any = msgspec.field(default=msgspec.UNSET, name="error")
+    # Private, and always UNSET: an event with a top-level "error" member (any value) is an
+    # error event, which the codec reads by the total path. Typed UnsetType, the typed decode
+    # refuses such an event in passing (no JSON value is UNSET), so that a decoded chunk is
+    # never one; looking for b'"error"' in every event's bytes first cost a third of the decode.
+    _error: msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="error")
 
     def __repr__(self) -> str:
         return (
@@ -135,6 +136,29 @@ class ChatChunk(msgspec.Struct, frozen=True, gc=False):
 
 
 CHUNK_DECODER: Final = typed_decoder(ChatChunk)
+
+
+def decode_batch(datas: Sequence[bytes | object]) -> list[ChatChunk] | None:
+    """The chunks of a read's events in one decode, when every one is a plain event (its data
+    bytes, as ``sse.feed_lean`` gives it) whose data the typed decode accepts; None otherwise
+    (the caller decodes them one by one, which says what is wrong and where).
+
+    The data go to msgspec as JSON lines, one line per event: a data line holds no newline
+    (checked: joined, the data hold none), so each line is exactly one event's data,
+    decoded alone exactly as ``CHUNK_DECODER.decode`` would decode it; an empty data line,
+    which ``decode_lines`` skips, shows as fewer chunks than events."""
+    try:
+        lines = b"\n".join(datas)  # type: ignore[arg-type]
+    except TypeError:  # an SseEvent among them: not a plain event
+        return None
+    if b"".join(datas).find(b"\n") >= 0:  # type: ignore[arg-type]  # find: cheaper than `in`
+        return None
+    try:
+        chunks = CHUNK_DECODER.decode_lines(lines)
+    except ValueError:
+        return None
+    return chunks if len(chunks) == len(datas) else None
+
 _NO_CHOICES: tuple[ChunkChoice, ...] = ()
 
 

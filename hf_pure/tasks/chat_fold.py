@@ -101,6 +101,8 @@ def _find(choices: tuple[ChoiceFold, ...], index: int) -> ChoiceFold | None:
 
 def _put(choices: tuple[ChoiceFold, ...], new: ChoiceFold) -> tuple[ChoiceFold, ...]:
     """``choices`` (by index) with ``new`` in its place."""
+    if len(choices) == 1 and choices[0].index == new.index:  # the common stream: one choice
+        return (new,)
     for i, c in enumerate(choices):
         if c.index == new.index:
             return (*choices[:i], new, *choices[i + 1 :])
@@ -161,7 +163,9 @@ def fold_plain(acc: ChatFold, chunks: Sequence[ChatChunk]) -> ChatFold | None:
                 tool_calls=old.tool_calls,
             )
         choices_so_far = _put(choices_so_far, zero)
-    first_id, model, created = _header(acc, chunks)
+    first_id, model, created = acc.id, acc.model, acc.created
+    if not (first_id and model and created):  # after the first read, each is known
+        first_id, model, created = _header(acc, chunks)
     return ChatFold(
         count=acc.count + len(chunks),
         id=first_id,

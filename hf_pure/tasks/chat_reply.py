@@ -24,11 +24,13 @@ import msgspec
 from returns.result import Failure, Result, Success
 
 from hf_pure.core.codec import JSONDecodeError, excerpt, loads, typed_decoder
-from hf_pure.core.errors import HfError, MalformedResponse
 from hf_pure.core.http import RawReply
 from hf_pure.tasks._read import Spec, integer, json_text, text
 from hf_pure.tasks._reply import Float, Int, decode_leniently
 from hf_pure.tasks.messages import ContentPart, Message, TextPart, ToolCall
+
+if TYPE_CHECKING:
+    from hf_pure.core.errors import HfError, MalformedResponse
 
 #: A choice's scalar fields, in a reply and in a stream chunk alike.
 CHOICE_FIELDS: Final[Spec] = (("index", integer), ("finish_reason", text))
@@ -98,6 +100,8 @@ class AnswerToolCall(msgspec.Struct, frozen=True, gc=False):
         try:
             return Success(loads(arguments))
         except JSONDecodeError:
+            from hf_pure.core.errors import MalformedResponse  # loads with the first error
+
             return Failure(
                 MalformedResponse(
                     200,

@@ -8,13 +8,11 @@ for these types nor for msgspec's import.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
-from msgspec import UNSET
 
 from hf_pure.core.codec import JSONDecodeError
-from hf_pure.core.errors import HfError
 from hf_pure.core.request import DONE, Broken, Done
 from hf_pure.core.sse import DONE_DATA, SseEvent
 from hf_pure.core.sse import plain_event as _plain_event
@@ -29,6 +27,7 @@ from hf_pure.tasks.chat_chunk import (
     FunctionDelta,
     ToolCallDelta,
     chunk_from_json,
+    decode_batch,
 )
 from hf_pure.tasks.chat_fold import (
     NO_CHAT,
@@ -39,6 +38,9 @@ from hf_pure.tasks.chat_fold import (
     fold_plain,
 )
 from hf_pure.tasks.chat_reply import ChatCompletion
+
+if TYPE_CHECKING:
+    from hf_pure.core.errors import HfError
 
 
 @attrs.frozen(repr=False)
@@ -51,12 +53,9 @@ class ChatStreamCodec(Value):
         data = event.data
         if event.event == "message":
             try:
-                chunk = CHUNK_DECODER.decode(data)  # the typed path: nearly every event
-            except JSONDecodeError:  # not JSON, or not a chunk's shape: read it leniently
+                return CHUNK_DECODER.decode(data)  # the typed path: nearly every event
+            except JSONDecodeError:  # not JSON, not a chunk's shape, or an "error" member
                 pass
-            else:
-                if chunk._error is UNSET:
-                    return chunk
         if data == DONE_DATA:
             return DONE
         return read_event(event, request_id, chunk_from_json)
@@ -64,6 +63,12 @@ class ChatStreamCodec(Value):
     def events(
         self, events: Sequence[bytes | SseEvent], request_id: str | None
     ) -> tuple[list[ChatChunk], HfError | Done | Broken | None]:
+        # A read of plain chunk events (and the closing [DONE]): one decode for them all.
+        if len(events) > 1:
+            done = events[-1] == DONE_DATA
+            batch = decode_batch(events[:-1] if done else events)
+            if batch is not None:
+                return batch, DONE if done else None
         # decode_events with the typed path inlined: this loop runs once per token, and a
         # plain event arrives as its data bytes alone (sse.feed_lean)
         out: list[ChatChunk] = []
@@ -73,14 +78,13 @@ class ChatStreamCodec(Value):
         for raw in events:
             if type(raw) is bytes:
                 try:
-                    chunk = decode(raw)
+                    chunk = decode(raw)  # refuses an event with an "error" member
                 except JSONDecodeError:  # [DONE], or read leniently
                     if raw == DONE_DATA:
                         return out, DONE
                 else:
-                    if chunk._error is UNSET:
-                        append(chunk)
-                        continue
+                    append(chunk)
+                    continue
                 item = read_event(_plain_event(raw), request_id, chunk_from_json)
             else:
                 item = self.event(raw, request_id)  # type: ignore[arg-type]

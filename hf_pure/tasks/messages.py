@@ -16,8 +16,7 @@ import attrs
 from returns.result import Failure, Result, Success
 
 from hf_pure.core.codec import JSONDecodeError, dumps, dumps_canonical, excerpt, fragment, loads
-from hf_pure.core.errors import MalformedResponse
-from hf_pure.core.value import Value
+from hf_pure.core.value import Value, ValueEq
 from hf_pure.tasks.options import Unsendable, unsendable_json
 
 # Tool and tool live in tasks/tools.py; re-exported here, where they were first imported from.
@@ -25,6 +24,7 @@ from hf_pure.tasks.tools import Tool as Tool  # noqa: PLC0414
 from hf_pure.tasks.tools import tool as tool  # noqa: PLC0414
 
 if TYPE_CHECKING:  # the answer's Structs, which load with the first reply
+    from hf_pure.core.errors import MalformedResponse
     from hf_pure.tasks.chat_reply import AnswerMessage, AnswerToolCall
 
 ROLES: Final = frozenset({"system", "user", "assistant", "tool", "developer"})
@@ -34,8 +34,8 @@ Json: TypeAlias = Any
 # --------------------------------------------------------------------------- message values
 
 
-@attrs.frozen(repr=False)
-class TextPart(Value):
+@attrs.frozen(repr=False, eq=False)
+class TextPart(ValueEq):
     """A text piece of a multi-part message."""
 
     text: str
@@ -44,8 +44,8 @@ class TextPart(Value):
         return {"type": "text", "text": self.text}
 
 
-@attrs.frozen(repr=False)
-class ImagePart(Value):
+@attrs.frozen(repr=False, eq=False)
+class ImagePart(ValueEq):
     """An image piece: an https URL or a ``data:`` URL (see :func:`image_part`)."""
 
     url: str
@@ -58,8 +58,8 @@ class ImagePart(Value):
         return {"type": "image_url", "image_url": image}
 
 
-@attrs.frozen(repr=False)
-class RawPart(Value):
+@attrs.frozen(repr=False, eq=False)
+class RawPart(ValueEq):
     """Any other content part (e.g. ``input_audio``), kept as canonical JSON and sent as is."""
 
     json: bytes
@@ -133,8 +133,8 @@ def _freeze_content(value: Any) -> Content:
     return tuple(parts)  # type: ignore[arg-type]
 
 
-@attrs.frozen(repr=False)
-class ToolCall(Value):
+@attrs.frozen(repr=False, eq=False)
+class ToolCall(ValueEq):
     """A call the model asks for. ``arguments`` is the JSON text exactly as the model wrote it."""
 
     id: str
@@ -147,6 +147,8 @@ class ToolCall(Value):
         try:
             return Success(loads(self.arguments))
         except JSONDecodeError:
+            from hf_pure.core.errors import MalformedResponse  # loads with the first error
+
             return Failure(
                 MalformedResponse(
                     200,

@@ -25,8 +25,8 @@ import attrs
 
 from hf_pure.core.codec import dumps_canonical, fragment, has_lone_surrogate, loads, non_json
 from hf_pure.core.config import Limits
-from hf_pure.core.errors import InvalidInput
-from hf_pure.core.value import Value
+from hf_pure.core.error_base import InvalidInput
+from hf_pure.core.value import ValueEq
 
 T = TypeVar("T")
 
@@ -90,8 +90,8 @@ def _plain(x: Any) -> bool:
     return x is None or kind is int or kind is bool or (kind is float and math.isfinite(x))
 
 
-@attrs.frozen(repr=False)
-class RawJson(Value):
+@attrs.frozen(repr=False, eq=False)
+class RawJson(ValueEq):
     """A JSON value kept as canonical bytes, so that it can live inside a hashable request."""
 
     data: bytes

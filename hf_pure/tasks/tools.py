@@ -13,14 +13,14 @@ from typing import Any, TypeAlias
 import attrs
 
 from hf_pure.core.codec import dumps_canonical, fragment, loads
-from hf_pure.core.value import Value
+from hf_pure.core.value import ValueEq
 from hf_pure.tasks.options import Unsendable, unsendable_json
 
 Json: TypeAlias = Any
 
 
-@attrs.frozen(repr=False)
-class Tool(Value):
+@attrs.frozen(repr=False, eq=False)
+class Tool(ValueEq):
     """A function the model may call; ``parameters`` is its JSON schema as canonical JSON."""
 
     name: str

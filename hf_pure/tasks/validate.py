@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from hf_pure.core.codec import has_lone_surrogate, surrogate_at
 from hf_pure.core.config import Limits
-from hf_pure.core.errors import InvalidInput
+from hf_pure.core.error_base import InvalidInput
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
