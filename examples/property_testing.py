@@ -124,9 +124,11 @@ def live_text(chunks: Sequence[hf.ChatChunk]) -> str:
 
 
 def naive_live_text(chunks: Sequence[hf.ChatChunk]) -> str:
-    """The first version one writes: but ``chunk.text`` is the first choice *listed* in each
-    chunk, and a stream of several choices lists them in any order."""
-    return "".join(chunk.text for chunk in chunks)
+    """The first version one writes: the first choice *listed* in each chunk; but a stream of
+    several choices lists them in any order (``chunk.text`` reads the choice of index 0)."""
+    return "".join(
+        (chunk.choices[0].delta.content or "") if chunk.choices else "" for chunk in chunks
+    )
 
 
 #: Two choices, the second listed first in the first chunk (as with ``n=2``).

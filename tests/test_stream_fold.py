@@ -333,3 +333,23 @@ def test_a_rope_keeps_the_text_in_few_parts(pieces: list[str]) -> None:
     # each part is at least twice the next: a text of n characters is at most log2(n)+1 parts
     assert all(len(a) >= 2 * len(b) for a, b in itertools.pairwise(rope))
     assert len(rope) <= (math.log2(len(text)) + 1 if text else 0)
+
+
+@given(st.lists(chat_chunks, max_size=10))
+def test_the_chunks_texts_join_to_what_a_cut_stream_keeps(chunks: list[hf.ChatChunk]) -> None:
+    # chunk.text is choice 0's new text, whichever choice a chunk lists first (with n > 1 a
+    # chunk may list another one first, or only another one): joined, it is choice 0's text
+    assert "".join(chunk.text for chunk in chunks) == choice_zero_text(chunks)
+    assert CHAT_CODEC.fold(CHAT_CODEC.start(), chunks).text == choice_zero_text(chunks)
+
+
+def test_a_chunk_that_lists_another_choice_first_tells_choice_zero() -> None:
+    both = hf.ChatChunk(
+        choices=(
+            hf.ChunkChoice(index=1, delta=hf.Delta(content="B"), finish_reason="length"),
+            hf.ChunkChoice(index=0, delta=hf.Delta(content="A"), finish_reason="stop"),
+        )
+    )
+    assert (both.text, both.finish_reason) == ("A", "stop")
+    other = hf.ChatChunk(choices=(hf.ChunkChoice(index=1, delta=hf.Delta(content="B")),))
+    assert (other.text, other.finish_reason) == ("", None)

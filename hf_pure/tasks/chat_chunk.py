@@ -105,7 +105,7 @@ class ChunkUsage(msgspec.Struct, frozen=True, gc=False):
 
 
 class ChatChunk(msgspec.Struct, frozen=True, gc=False):
-    """One streamed chunk. ``text`` is choice 0's new text ("" when none)."""
+    """One streamed chunk. ``text`` is the new text of the choice of index 0 ("" when none)."""
 
     id: str = ""
     model: str = ""
@@ -126,13 +126,23 @@ class ChatChunk(msgspec.Struct, frozen=True, gc=False):
 
     @property
     def text(self) -> str:
-        if self.choices:
-            return self.choices[0].delta.content or ""
-        return ""
+        """The new text of the choice of index 0 ("" when the chunk has none): with several
+        choices (``n``), a chunk may list another choice first, or only another one, and
+        joining ``text`` over a stream gives the answer's text, not a mix of choices."""
+        choices = self.choices
+        if len(choices) == 1:  # the common chunk
+            only = choices[0]
+            return (only.delta.content or "") if only.index == 0 else ""
+        return "".join(c.delta.content or "" for c in choices if c.index == 0)
 
     @property
     def finish_reason(self) -> str | None:
-        return self.choices[0].finish_reason if self.choices else None
+        """The finish reason of the choice of index 0, once it has one (see :attr:`text`)."""
+        reason = None
+        for choice in self.choices:
+            if choice.index == 0 and choice.finish_reason:
+                reason = choice.finish_reason
+        return reason
 
 
 CHUNK_DECODER: Final = typed_decoder(ChatChunk)
