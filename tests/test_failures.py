@@ -153,6 +153,8 @@ def test_mid_stream_error_events_are_error_events_without_invented_statuses() ->
     [
         (ErrorEvent("x", "overloaded"), True),
         (ErrorEvent("x", None, 429), True),
+        (ErrorEvent("x", None, 408), True),
+        (ErrorEvent("x", None, 400), False),
         (ErrorEvent("x", None, 503), True),
         (ErrorEvent("x", None, 501), False),
         (ErrorEvent("x", "generation"), False),
@@ -187,6 +189,7 @@ def test_an_error_event_ending_a_stream_keeps_the_text_before_it() -> None:
         (hf.ConnectionFailed("x"), True),
         (hf.StreamInterrupted("", 0, "cut"), True),
         (hf.BadRequest(400), False),
+        (hf.BadRequest(408), True),  # a timeout on the way: HTTP lets the client repeat it
         (hf.BadRequest(422), False),
         (hf.Unauthorized(401), False),
         (hf.Unauthorized(403), False),

@@ -379,17 +379,20 @@ _RETRYABLE: tuple[type[HfErrorBase], ...] = (
 def is_retryable(error: HfError) -> bool:
     """True when sending the same request again later may succeed.
 
-    Retryable: 429, model loading, overloaded, 5xx except 501, timeouts, connection failures,
-    cut streams, and error events saying overloaded or naming one of those statuses. Never:
-    bad input, 400/401/403/404/422, malformed replies and the local refusals
-    (circuit open, local rate limit, no healthy endpoint), which have their own waits.
+    Retryable: 408 (something on the way timed out: HTTP lets a client repeat the request),
+    429, model loading, overloaded, 5xx except 501, timeouts, connection failures, cut streams,
+    and error events saying overloaded or naming one of those statuses. Never: bad input,
+    other 4xx (400/401/403/404/422...), malformed replies and the local refusals (circuit
+    open, local rate limit, no healthy endpoint), which have their own waits.
     """
     if isinstance(error, ServerError):
         return error.status != 501
+    if isinstance(error, BadRequest):
+        return error.status == 408
     if isinstance(error, ErrorEvent):  # retryable when the event says what a retryable status says
         code = error.code
         return error.error_type == "overloaded" or (
-            code is not None and (code == 429 or (code >= 500 and code != 501))
+            code is not None and (code in (408, 429) or (code >= 500 and code != 501))
         )
     return isinstance(error, _RETRYABLE)
 

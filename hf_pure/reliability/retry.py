@@ -29,8 +29,8 @@ Decision table, checked top to bottom (the first matching row answers)::
     deadline set and elapsed + delay > deadline       GiveUp("deadline: ...")
     otherwise                                         delay (seconds, >= 0)
 
-Retryable errors are those of :func:`hf_pure.core.errors.is_retryable`: 429, a loading model,
-overload, 5xx except 501, timeouts, connection failures and cut streams. The local refusals
+Retryable errors are those of :func:`hf_pure.core.errors.is_retryable`: 408, 429, a loading
+model, overload, 5xx except 501, timeouts, connection failures and cut streams. The local refusals
 (circuit open, local rate limit, no healthy endpoint) carry their own waits and are not retried
 here.
 
