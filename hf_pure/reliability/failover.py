@@ -223,19 +223,7 @@ def _without(state: FailoverState, avoid: frozenset[int], now: float) -> Failove
     leaves one available (otherwise the state itself: avoiding is a preference)."""
     if not any(i not in avoid for i in failover_available_in(state, now)):
         return state
-    eps = tuple(
-        EndpointState(
-            failures=e.failures,
-            cooling_until=e.cooling_until,
-            healthy=False,
-            in_flight=e.in_flight,
-            latency=e.latency,
-        )
-        if i in avoid
-        else e
-        for i, e in enumerate(state.endpoints)
-    )
-    return FailoverState(endpoints=eps, cursor=state.cursor, rng=state.rng)
+    return _excluding(state, avoid)
 
 
 def _excluding(state: FailoverState, exclude: frozenset[int]) -> FailoverState:

@@ -306,14 +306,19 @@ class Stream(Pausable, Generic[C, T]):
         try:
             await self._hold()
         except asyncio.CancelledError:
-            self._release(close=True)
-            if not self._ended:
-                self._interrupted("cancelled")
+            self._cancelled()
             raise
         finally:
             self._reading = False
 
     # -- machinery ---------------------------------------------------------------------------
+
+    def _cancelled(self) -> None:
+        """The reading task was cancelled: release the connection, and end the stream cut
+        ("cancelled") unless it had already ended."""
+        self._release(close=True)
+        if not self._ended:
+            self._interrupted("cancelled")
 
     def _release(self, *, close: bool = False) -> None:
         resp = self._resp
@@ -490,9 +495,7 @@ class Stream(Pausable, Generic[C, T]):
                     await self._hold()
                 return self._next_ready()
         except asyncio.CancelledError:
-            self._release(close=True)
-            if not self._ended:
-                self._interrupted("cancelled")
+            self._cancelled()
             raise
         finally:
             self._reading = False
