@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Final
+from typing import Final, TypeVar
 
 import attrs
 
@@ -37,6 +37,8 @@ from hf_pure.core.http import as_headers
 from hf_pure.core.value import Value
 
 __all__ = ["RateLimit", "ietf_param", "parse_duration", "rate_limit_of"]
+
+_N = TypeVar("_N", int, float)
 
 # Seconds per unit of a Go duration; "ms" is tried before "m" (longest unit first).
 _UNITS: Final = (("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("μs", 1e-6), ("ms", 1e-3))
@@ -182,11 +184,8 @@ def _policy_quota(raw: str | None) -> int | None:
     return _count(first[1]) if first[0] == "" else None
 
 
-def _first_count(*found: int | None) -> int | None:
-    return next((value for value in found if value is not None), None)
-
-
-def _first_seconds(*found: float | None) -> float | None:
+def _first(*found: _N | None) -> _N | None:
+    """The first of ``found`` that was stated (the headers' order of precedence)."""
     return next((value for value in found if value is not None), None)
 
 
@@ -200,18 +199,18 @@ def rate_limit_of(headers: Mapping[str, str]) -> RateLimit:
     reset_tokens = got("x-ratelimit-reset-tokens")
     reset_ietf = ietf_param(ietf, ("t", "reset")) if ietf is not None else None
     return RateLimit(
-        limit_requests=_first_count(
+        limit_requests=_first(
             _count(got("x-ratelimit-limit-requests")),
             _ietf_count(ietf, ("limit",)),
             _policy_quota(policy),
             _count(got("ratelimit-limit")),
         ),
-        remaining_requests=_first_count(
+        remaining_requests=_first(
             _count(got("x-ratelimit-remaining-requests")),
             _ietf_count(ietf, ("r", "remaining")),
             _count(got("ratelimit-remaining")),
         ),
-        reset_requests=_first_seconds(
+        reset_requests=_first(
             parse_duration(reset) if reset is not None else None,
             reset_ietf,
             _seconds(got("ratelimit-reset")),
