@@ -5,6 +5,7 @@ a thread of its own (``Served``, as in test_sync)."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import threading
 import time
@@ -246,3 +247,62 @@ def test_a_reliable_sync_stream_has_the_same_control(served: Served) -> None:
         reader.join(2.0)
         assert reason_of(stream.result) == CANCELLED
         assert dict(reliable.reliable.snapshot().metrics.requests) == {}  # nothing counted
+
+
+class Endless:
+    """An async stream whose chunks are all buffered already: each one arrives without the
+    pump's task giving the loop a turn (as aiohttp hands out data it holds), until it is
+    cancelled or closed."""
+
+    def __init__(self) -> None:
+        self.ended: str | None = None
+        self.sent = 0
+        self._paused = False
+
+    def __aiter__(self) -> Endless:
+        return self
+
+    async def __anext__(self) -> int:
+        if self.ended is not None:
+            raise StopAsyncIteration
+        self.sent += 1
+        return self.sent
+
+    async def aclose(self) -> None:
+        self.ended = self.ended or "closed"
+
+    @property
+    def done(self) -> bool:
+        return self.ended is not None
+
+    chunks: tuple[int, ...] = ()
+    result: Any = None
+    reply_info: Any = None
+
+    def _pause(self) -> None:
+        self._paused = True
+
+    def _resume(self) -> None:
+        self._paused = False
+
+    def _cancel(self, reason: str) -> None:
+        self.ended = self.ended or reason
+
+
+def test_a_cancel_landing_between_two_chunks_ends_the_pump_with_its_reason() -> None:
+    """The control cancels from another thread while the pump's task is between two chunks;
+    its own call to end the stream is queued behind that task. The pump must neither refill
+    the buffer the cancel cleared nor pause waiting for a reader that takes nothing: it ends
+    the stream with the control's reason (was: it read 256 more chunks and waited for ever)."""
+    from hf_pure.shell.sync_stream import _Pipe, _pump
+
+    async def run() -> tuple[Endless, _Pipe[int]]:
+        inner = Endless()
+        pipe: _Pipe[int] = _Pipe(asyncio.get_running_loop())
+        pipe.cut = CANCELLED  # (what _cancel does under the lock, as the task reads on)
+        await asyncio.wait_for(_pump(inner, pipe), 2.0)
+        return inner, pipe
+
+    inner, pipe = asyncio.run(run())
+    assert inner.ended == CANCELLED
+    assert inner.sent == 1 and not pipe.buffer and pipe.ended and not pipe.paused

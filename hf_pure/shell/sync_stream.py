@@ -110,9 +110,13 @@ async def _pump(inner: AsyncChunks[C, Any], pipe: _Pipe[C]) -> None:
     """Read ``inner`` into ``pipe`` (on the loop) until it ends or the pump is cancelled."""
     buffer, cond = pipe.buffer, pipe.cond
     resume = pipe.resume = asyncio.Event()
+    cut: str | None = None
     try:
         async for chunk in inner:
             with cond:
+                cut = pipe.cut
+                if cut is not None:  # cancelled by the control while this step read on
+                    break
                 buffer.append(chunk)
                 if pipe.waiting:
                     cond.notify()
@@ -121,6 +125,8 @@ async def _pump(inner: AsyncChunks[C, Any], pipe: _Pipe[C]) -> None:
                     pipe.paused = True
             if pipe.paused:
                 await resume.wait()
+        if cut is not None:  # end it here, as the control's own call (queued) would
+            inner._cancel(cut)
     finally:
         try:
             if not inner.done:  # cancelled while paused, or a bug below: release it now
