@@ -55,7 +55,8 @@ if TYPE_CHECKING:
     )
     from hf_pure.core.secret import Secret as Secret
     from hf_pure.core.sse import SseEvent as SseEvent
-    from hf_pure.shell.runner import open_runner as open_runner, Runner as Runner, Stream as Stream
+    from hf_pure.shell.runner import open_runner as open_runner, Runner as Runner
+    from hf_pure.shell.stream import Stream as Stream
     from hf_pure.shell.stream_control import (
         StreamControl as StreamControl, SyncStreamControl as SyncStreamControl,
     )

@@ -59,7 +59,7 @@ _EXPORTS: Final = MappingProxyType(
         "SseEvent": "hf_pure.core.sse",
         "open_runner": "hf_pure.shell.runner",
         "Runner": "hf_pure.shell.runner",
-        "Stream": "hf_pure.shell.runner",
+        "Stream": "hf_pure.shell.stream",
         "StreamControl": "hf_pure.shell.stream_control",
         "SyncStreamControl": "hf_pure.shell.stream_control",
         "chat": "hf_pure.tasks.chat",
@@ -315,10 +315,8 @@ _EAGER: Final = frozenset(
         "hf_pure.core.http",
         "hf_pure.core.request",
         "hf_pure.core.secret",
-        "hf_pure.core.sse",
         "hf_pure.core.value",  # loaded by every value anyway
         "hf_pure.shell.runner",
-        "hf_pure.shell.stream_control",  # loaded by the runner's streams anyway
         "hf_pure.tasks.chat",
         "hf_pure.tasks.messages",
         "hf_pure.tasks.modifiers",

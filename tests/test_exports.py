@@ -230,3 +230,13 @@ def test_no_two_public_names_differ_only_by_case() -> None:
         by_fold.setdefault(name.casefold(), []).append(name)
     clashes = {k: v for k, v in by_fold.items() if len(v) > 1}
     assert set(clashes) <= KNOWN_CASE_CLASHES, clashes
+
+
+def test_the_runner_module_still_gives_stream_which_loads_with_the_first_stream() -> None:
+    """``hf_pure.shell.runner.Stream`` was a module name before the stream machinery loaded
+    lazily; it still resolves, to the one Stream class."""
+    from hf_pure.shell import runner, stream
+
+    assert runner.Stream is stream.Stream is hf.Stream
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        runner.Nope  # noqa: B018

@@ -17,12 +17,12 @@ from returns.result import Failure, Result, Success
 
 from hf_pure.core.config import Limits
 from hf_pure.core.http import HttpCall, RawReply
-from hf_pure.core.sse import SseEvent
 from hf_pure.core.value import ValueEq
 
 if TYPE_CHECKING:  # the error values load with the first error (hf_pure.core.error_base)
     from hf_pure.core.error_base import InvalidInput
     from hf_pure.core.errors import HfError
+    from hf_pure.core.sse import SseEvent  # (loads with the first stream)
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -145,6 +145,8 @@ def decode_events(
     request_id: str | None,
 ) -> tuple[list[C], HfError | Done | Broken | None]:
     """Decode events one by one until one ends the stream (the loop codecs share)."""
+    from hf_pure.core.sse import SseEvent  # (loaded by the stream that reads them)
+
     out: list[C] = []
     for event in events:
         item = decode(event if type(event) is SseEvent else SseEvent(event), request_id)  # type: ignore[arg-type]

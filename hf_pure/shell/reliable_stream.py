@@ -35,8 +35,8 @@ from hf_pure.shell.reliable_steps import (
     finish,
     give_back,
 )
-from hf_pure.shell.runner import Runner, Stream
-from hf_pure.shell.stream import NOT_KEPT
+from hf_pure.shell.runner import Runner
+from hf_pure.shell.stream import NOT_KEPT, Stream
 from hf_pure.shell.stream_control import Pausable, StreamControl
 
 if TYPE_CHECKING:

@@ -8,7 +8,8 @@
 One ``aiohttp.ClientSession`` per runner (or a borrowed one, which the runner then leaves
 open, and whose ``raise_for_status`` it overrides). Every aiohttp, timeout and connection
 failure becomes an :class:`HfError` (:mod:`hf_pure.shell.transport`); streams are
-:class:`hf_pure.shell.stream.Stream`. Cancellation is not an error: it propagates, after the
+:class:`hf_pure.shell.stream.Stream` (its machinery loads with the first stream: a program that
+never streams does not pay for it). Cancellation is not an error: it propagates, after the
 connection is released.
 
 The total timeout of a whole call (and of ``run`` on a streaming request) is kept by one
@@ -37,17 +38,27 @@ from hf_pure.core.error_base import InvalidInput
 from hf_pure.core.http import HttpCall, RawReply, reply_from_wire
 from hf_pure.core.request import Request, StreamingRequest
 from hf_pure.core.secret import Secret
-from hf_pure.shell.stream import CLOSED_BEFORE_END, Stream
 from hf_pure.shell.transport import RUNNER_CLOSED, scrub, transport_error
 from hf_pure.shell.watchdog import Cause, Watchdog
 
 if TYPE_CHECKING:  # the error values load with the first error (hf_pure.core.error_base)
     from hf_pure.core.errors import ConnectionFailed, HfError, MissingToken
+    from hf_pure.shell.stream import Stream as Stream  # noqa: PLC0414  (see __getattr__)
 
-__all__ = ["UNSET", "Runner", "Stream", "open_runner"]
+__all__ = ["UNSET", "Runner", "open_runner"]
 
 T = TypeVar("T")
 C = TypeVar("C")
+
+
+def __getattr__(name: str) -> object:
+    """``Stream``, which this module exported before it loaded lazily (the stream machinery
+    loads with the first stream, or here)."""
+    if name == "Stream":
+        from hf_pure.shell.stream import Stream
+
+        return Stream
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _Unset:
@@ -240,6 +251,8 @@ class Runner:
     ) -> Stream[C, T]:
         """Stream a request over SSE: an async iterator of typed chunks with a ``result``
         (``keep_chunks=True``: the stream also keeps every chunk, in ``stream.chunks``)."""
+        from hf_pure.shell.stream import Stream  # loads with the first stream
+
         return Stream(self, request, base_url, keep_chunks)
 
     async def _collect(
@@ -253,6 +266,7 @@ class Runner:
         watch = self._watchdog.watch(total)
         if watch is None:  # as a stream of a closed runner ends, having sent nothing
             from hf_pure.core.errors import StreamInterrupted  # loads with the first error
+            from hf_pure.shell.stream_read import CLOSED_BEFORE_END
 
             return Failure(StreamInterrupted("", 0, CLOSED_BEFORE_END)), 0, 0
         stream = self.stream(request, base_url=base_url)
@@ -284,6 +298,7 @@ def _closed_stream(ended: Result[Any, HfError]) -> Result[Any, HfError]:
     arrived and says why, as a stream read after its runner closed does; a stream that had
     already ended (its answer, or its own error) keeps that."""
     from hf_pure.core.errors import StreamInterrupted  # loads with the first error
+    from hf_pure.shell.stream_read import CLOSED_BEFORE_END
 
     error = ended.failure() if isinstance(ended, Failure) else None
     if isinstance(error, StreamInterrupted):
