@@ -156,3 +156,25 @@ def test_the_common_request_takes_both_fast_paths() -> None:
     # and a request the quick rules can't vouch for goes to the full check
     assert not _plainly_valid(request.with_option("max_tokens", 501), LIMITS)
     assert request.with_option("max_tokens", 501).check(LIMITS) is not None
+
+
+option_names = st.sampled_from(["a", "b", "max_tokens", "seed", "stop", "temperature", "z"])
+
+
+@given(
+    st.dictionaries(option_names, st.integers(), max_size=6),
+    option_names,
+    st.one_of(st.none(), st.integers()),
+)
+def test_set_option_gives_the_options_sorted_by_name_with_one_pair_per_name(
+    start: dict[str, int], name: str, value: int | None
+) -> None:
+    """The rule, with a dict as the model: the name set to the value (None removes it), the
+    other pairs as they were, all in name order."""
+    from hf_pure.tasks.options import set_option
+
+    options = tuple(sorted(start.items()))
+    model = {**start, name: value}
+    if value is None:
+        del model[name]
+    assert set_option(options, name, value) == tuple(sorted(model.items()))

@@ -376,9 +376,10 @@ def _freeze_messages(value: Iterable[MessageLike]) -> tuple[Message, ...]:
     report under ``messages``, with the fix."""
     kind = type(value)
     if kind is tuple or kind is list:  # the common case, before any ABC check
-        if all(type(m) is Message for m in value):
-            return value if kind is tuple else tuple(value)  # type: ignore[return-value,arg-type]
-        return tuple(as_message(m) for m in value)
+        for m in value:  # a loop, not all(<genexpr>): lists are short, this runs per request
+            if type(m) is not Message:
+                return tuple(as_message(m) for m in value)
+        return value if kind is tuple else tuple(value)  # type: ignore[return-value,arg-type]
     if isinstance(value, str):
         reason = (
             "is a str, not a list of messages (it would go as one message per letter): "

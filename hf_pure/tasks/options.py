@@ -129,12 +129,17 @@ def wire(value: Any) -> Any:
 
 
 def set_option(options: Options, name: str, value: Any) -> Options:
-    """``options`` with ``name`` set to ``value`` (already frozen); None removes it."""
-    kept = [pair for pair in options if pair[0] != name]
-    if value is not None:
-        kept.append((name, value))
-        kept.sort(key=_name)
-    return tuple(kept)
+    """``options`` (sorted by name, one pair per name) with ``name`` set to ``value`` (already
+    frozen); None removes it. The pair goes in at its place in one pass: no sort, no list (a
+    modifier per option runs this once per request built)."""
+    for i, (key, _) in enumerate(options):
+        if key < name:
+            continue
+        rest = options[i + 1 :] if key == name else options[i:]
+        if value is None:
+            return options[:i] + rest
+        return (*options[:i], (name, value), *rest)
+    return options if value is None else (*options, (name, value))
 
 
 def get_option(options: Options, name: str) -> Any:
