@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
@@ -108,6 +109,9 @@ class Runner:
         )
         self._total = config.total_timeout
         self._watchdog = Watchdog()
+        # the streams paused now (held weakly): closing the runner ends them, else nothing
+        # would wake their readers
+        self._held: weakref.WeakSet[Stream[Any, Any]] = weakref.WeakSet()
 
     @property
     def config(self) -> ClientConfig:
@@ -151,8 +155,12 @@ class Runner:
 
     def _close(self) -> None:
         """End the calls under way (as ``ConnectionFailed``: the runner was closed) and fail
-        later ones the same way; leave no timer behind. ``open_runner`` calls it on exit."""
+        later ones the same way; end the paused streams as streams cut by the close
+        (:data:`CLOSED_BEFORE_END`: their readers wake); leave no timer behind.
+        ``open_runner`` calls it on exit."""
         self._watchdog.close()
+        for stream in tuple(self._held):
+            stream._cut(CLOSED_BEFORE_END)
 
     # -- the two verbs -----------------------------------------------------------------------
 

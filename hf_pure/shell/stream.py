@@ -179,11 +179,29 @@ class Stream(StreamReader[C, T]):
 
     # -- control (its StreamControl's, on the loop) ------------------------------------------
 
+    def _pause(self) -> None:
+        """Hold the stream, known to its runner, whose close ends it; a closed runner holds
+        none (nothing would wake its reader)."""
+        runner = self._runner
+        if not runner._watchdog.closed:
+            self._paused = True
+            runner._held.add(self)
+
+    def _wake(self) -> None:
+        self._runner._held.discard(self)
+        super()._wake()
+
     def _cancel(self, reason: str) -> None:
         """End the stream now, keeping what arrived; an ended stream is only unpaused."""
         if not self._ended:
-            self._interrupted(reason)
             self._ready.clear()
+        self._cut(reason)
+
+    def _cut(self, reason: str) -> None:
+        """:meth:`_cancel`, except that the chunks read and not handed out yet still are,
+        before the end (its runner's close: as a stream the close cut while it was read)."""
+        if not self._ended:
+            self._interrupted(reason)
             opener = self._opener
             if opener is not None:  # the request is being sent: stop waiting for its reply
                 self._opener = None

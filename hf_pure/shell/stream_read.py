@@ -175,7 +175,7 @@ class StreamReader(Pausable, Generic[C, T]):
         if problem is not None:
             self._end(Failure(problem))
             return False
-        if runner._session.closed:
+        if runner._session.closed or runner._watchdog.closed:  # (a borrowed session stays open)
             self._interrupted(CLOSED_BEFORE_END)
             return False
         call = self._request.to_stream_call()

@@ -99,6 +99,7 @@ class Call(Generic[T]):
         "cancelled",
         "error",
         "make",
+        "on_settled",
         "owner",
         "settled",
         "started",
@@ -107,10 +108,17 @@ class Call(Generic[T]):
     )
 
     def __init__(
-        self, owner: LoopThread, make: Callable[[], Coroutine[Any, Any, T]], handed_over: bool
+        self,
+        owner: LoopThread,
+        make: Callable[[], Coroutine[Any, Any, T]],
+        handed_over: bool,
+        on_settled: Callable[[], None] | None = None,
     ) -> None:
         self.owner = owner
         self.make = make
+        # called once it is settled, whether make() ran or not (a stream's pump that a close
+        # cancelled before it started must still tell its reader it has ended)
+        self.on_settled = on_settled
         self.task: asyncio.Task[None] | None = None
         self.started = False  # its task is running make()'s coroutine
         self.cancelled = False  # cancelled (before it started, or its task was)
@@ -160,6 +168,9 @@ class Call(Generic[T]):
         owner = self.owner
         owner.calls.discard(self)
         self.settled = True
+        on_settled = self.on_settled
+        if on_settled is not None:
+            on_settled()
         waker = self._waker
         if waker is not None:
             owner.less()

@@ -268,16 +268,21 @@ class LoopThread:
         if asyncio._get_running_loop() is self.loop:
             raise RuntimeError(ON_LOOP)
 
-    def submit(self, make: Callable[[], Coroutine[Any, Any, T]]) -> Call[T]:
+    def submit(
+        self,
+        make: Callable[[], Coroutine[Any, Any, T]],
+        on_settled: Callable[[], None] | None = None,
+    ) -> Call[T]:
         """Hand ``make()`` over to the loop without waiting; :class:`Closed` if the runner is
         closed. ``make`` is called on the loop, so no coroutine exists before the call starts
-        (a call cancelled first leaves nothing un-awaited).
+        (a call cancelled first leaves nothing un-awaited); ``on_settled`` is called once the
+        call is settled, whether ``make`` ran or not.
 
         Calls handed over before the loop takes them share one ``call_soon_threadsafe`` (one
         write to the loop's self-pipe), and the background thread is woken only if nobody
         runs the loop: whoever does will start the call."""
         self._refuse_on_loop()
-        call = Call(self, make, handed_over=True)
+        call = Call(self, make, handed_over=True, on_settled=on_settled)
         with self.lock:
             if self.dead or self.closing:
                 raise Closed

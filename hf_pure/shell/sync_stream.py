@@ -91,6 +91,13 @@ class _Pipe(Generic[C]):
         self.held = False  # the reader takes nothing now: paused or cut by the control
         self.cut: str | None = None  # why the control cancelled the stream
 
+    def end(self) -> None:
+        """Nothing more will be added: the pump has stopped, or never started (a reader
+        waiting for it wakes)."""
+        with self.cond:
+            self.ended = True
+            self.cond.notify_all()
+
     def wake(self) -> None:
         """Let a paused pump read on (reader side)."""
         with self.cond:
@@ -132,9 +139,7 @@ async def _pump(inner: AsyncChunks[C, Any], pipe: _Pipe[C]) -> None:
             if not inner.done:  # cancelled while paused, or a bug below: release it now
                 await inner.aclose()
         finally:
-            with cond:
-                pipe.ended = True
-                cond.notify_all()
+            pipe.end()
 
 
 class SyncStream(Pausable, Generic[C, T]):
@@ -295,7 +300,8 @@ class SyncStream(Pausable, Generic[C, T]):
     def _start(self) -> None:
         inner, pipe = self._inner, self._pipe
         try:
-            self._call = self._thread.submit(lambda: _pump(inner, pipe))
+            # (a close may cancel the pump before it starts: the pipe then ends all the same)
+            self._call = self._thread.submit(lambda: _pump(inner, pipe), on_settled=pipe.end)
         except Closed:
             self._closed = True
             pipe.ended = True
@@ -313,6 +319,11 @@ class SyncStream(Pausable, Generic[C, T]):
                         pipe.buffer.clear()
                         if pipe.ended or self._call is None:
                             break
+                    elif pipe.held and pipe.ended and self._thread.closing:
+                        # paused as its runner closed (nothing would resume it): it goes on
+                        # as an unpaused one does, with the chunks read, then the end
+                        self._paused = pipe.held = False
+                        continue
                     elif not pipe.buffer:
                         if pipe.ended:
                             break
