@@ -159,8 +159,11 @@ class Runner:
         (:data:`CLOSED_BEFORE_END`: their readers wake); leave no timer behind.
         ``open_runner`` calls it on exit."""
         self._watchdog.close()
-        for stream in tuple(self._held):
-            stream._cut(CLOSED_BEFORE_END)
+        if self._held:  # only a runner that has streamed holds any: the module is loaded
+            from hf_pure.shell.stream_read import CLOSED_BEFORE_END
+
+            for stream in tuple(self._held):
+                stream._cut(CLOSED_BEFORE_END)
 
     # -- the two verbs -----------------------------------------------------------------------
 
