@@ -16,7 +16,7 @@ from contextlib import AbstractAsyncContextManager
 import aiohttp
 import pytest
 from conftest import FakeTime, ask, config_for, failure_of
-from test_reliable_stream import REQ, chat_posts, reliable_for
+from test_reliable_stream import REQ, chat_posts, outcomes, reliable_for
 from test_runner_timeouts import client_tasks, until
 from test_stream_control_sync import big_request, in_thread, read_ahead
 from test_sync import Served, eventually, loop_threads, serving, sync_runner
@@ -124,7 +124,8 @@ async def test_closing_the_runner_ends_a_paused_reliable_stream(
 ) -> None:
     emulator.script("chat", Fault.stall(after=3, seconds=5.0))
     async with hf.open_runner(config_for(emulator), token=emulator.token) as runner:
-        reliable = reliable_for(runner, FakeTime())
+        time = FakeTime()
+        reliable = reliable_for(runner, time)
         stream = reliable.stream(REQ)
         control = stream.control()
         if when == "mid-stream":
@@ -139,6 +140,9 @@ async def test_closing_the_runner_ends_a_paused_reliable_stream(
     assert isinstance(err, hf.StreamInterrupted)
     assert err.reason == CLOSED_BEFORE_END
     assert chat_posts(emulator) == (1 if when == "mid-stream" else 0)  # nothing sent once closed
+    assert time.slept == []  # no retry waited for: no attempt can be sent once it is closed
+    assert outcomes(reliable) == {}  # the close says nothing of the endpoint: not counted
+    assert not control.paused  # ended, as the plain stream's control tells
     assert client_tasks() == []
 
 

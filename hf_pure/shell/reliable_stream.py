@@ -192,7 +192,11 @@ class ReliableStream(Pausable, Generic[C, T]):
         try:
             return await inner.__anext__()
         except StopAsyncIteration:
-            self._end(inner.result)
+            if self._closed_under(inner.result):
+                self._give_back()
+                self._outcome = inner.result
+            else:
+                self._end(inner.result)
             raise
         except BaseException:  # cancelled, or a bug below: nothing is counted
             self._give_back()
@@ -249,6 +253,15 @@ class ReliableStream(Pausable, Generic[C, T]):
         if decision is not None and policy is not None:
             self._decision = None
             give_back(self._cell, policy, decision, self._clock())
+
+    def _closed_under(self, result: Result[Any, HfError]) -> bool:
+        """The attempt failed because its runner was closed (it cut the stream, or sent
+        nothing): that says nothing of the endpoint, so it is not counted, and no retry could
+        be sent. Unpauses the stream, which is ending."""
+        if isinstance(result, Failure) and self._runner._watchdog.closed:
+            self._paused = False
+            return True
+        return False
 
     def _end(self, result: Result[T, HfError]) -> None:
         """The stream ended by itself: record the attempt with the latency to its end."""
@@ -324,6 +337,10 @@ class ReliableStream(Pausable, Generic[C, T]):
                 self._inner, self._policy, self._decision = inner, policy, decision
                 self._sent_at = sent_at
                 return chunk
+            if self._closed_under(result):  # ended before any chunk, by the close
+                give_back(cell, policy, decision, clock())
+                self._outcome = result
+                raise StopAsyncIteration
             done = clock()  # ended before any chunk
             sizes = (inner.bytes_sent, inner.bytes_received)
             finish(cell, policy, request, decision, result, done - sent_at, done, *sizes)
