@@ -88,6 +88,30 @@ async def test_closing_the_runner_wakes_the_reader_of_a_paused_stream(
 
 
 @pytest.mark.usefixtures("no_warnings")
+async def test_closing_the_runner_ends_a_stream_being_read_also_on_a_borrowed_session(
+    emulator: Emulator, borrowed: aiohttp.ClientSession | None
+) -> None:
+    """Not paused: its reader waits for the server's next event (which comes 5 s later).
+    The close ends it at once, as it ends the calls under way, also when the session is
+    borrowed and stays open (nothing else would close the connection behind the runner)."""
+    emulator.script("chat", Fault.stall(after=3, seconds=5.0))
+    async with runner_for(emulator, borrowed) as runner:
+        stream = runner.stream(ask())
+        first = await anext(stream)
+        reader = asyncio.create_task(rest_of(stream))
+        await until(lambda: stream._reading and not stream._ready)  # waiting on the socket
+        session = runner.session
+    rest = await asyncio.wait_for(reader, GUARD)
+    err = failure_of(stream.result)
+    assert isinstance(err, hf.StreamInterrupted)
+    assert err.reason == CLOSED_BEFORE_END
+    assert err.received == "".join(c.text for c in (first, *rest))
+    assert stream._resp is None
+    assert session.connector is None or not session.connector._acquired
+    assert client_tasks() == []
+
+
+@pytest.mark.usefixtures("no_warnings")
 @pytest.mark.parametrize(
     "when", ["reader waiting", "read after the close", "paused after the close"]
 )

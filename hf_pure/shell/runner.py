@@ -109,9 +109,11 @@ class Runner:
         )
         self._total = config.total_timeout
         self._watchdog = Watchdog()
-        # the streams paused now (held weakly): closing the runner ends them, else nothing
-        # would wake their readers
-        self._held: weakref.WeakSet[Stream[Any, Any]] = weakref.WeakSet()
+        # the streams sent and not ended, and the paused ones (held weakly): closing the
+        # runner cuts them, else a reader would wait on a connection nothing closes (a
+        # borrowed session's, or one aiohttp's session close leaves to its reader) or on a
+        # resume that can't come
+        self._streams: weakref.WeakSet[Stream[Any, Any]] = weakref.WeakSet()
 
     @property
     def config(self) -> ClientConfig:
@@ -155,14 +157,14 @@ class Runner:
 
     def _close(self) -> None:
         """End the calls under way (as ``ConnectionFailed``: the runner was closed) and fail
-        later ones the same way; end the paused streams as streams cut by the close
-        (:data:`CLOSED_BEFORE_END`: their readers wake); leave no timer behind.
-        ``open_runner`` calls it on exit."""
+        later ones the same way; end the streams under way and the paused ones as streams
+        cut by the close (:data:`CLOSED_BEFORE_END`: their readers wake, their connections
+        close); leave no timer behind. ``open_runner`` calls it on exit."""
         self._watchdog.close()
-        if self._held:  # only a runner that has streamed holds any: the module is loaded
+        if self._streams:  # only a runner that has streamed has any: the module is loaded
             from hf_pure.shell.stream_read import CLOSED_BEFORE_END
 
-            for stream in tuple(self._held):
+            for stream in tuple(self._streams):
                 stream._cut(CLOSED_BEFORE_END)
 
     # -- the two verbs -----------------------------------------------------------------------

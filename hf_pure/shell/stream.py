@@ -185,11 +185,7 @@ class Stream(StreamReader[C, T]):
         runner = self._runner
         if not runner._watchdog.closed:
             self._paused = True
-            runner._held.add(self)
-
-    def _wake(self) -> None:
-        self._runner._held.discard(self)
-        super()._wake()
+            runner._streams.add(self)  # (left at its end: StreamReader._end)
 
     def _cancel(self, reason: str) -> None:
         """End the stream now, keeping what arrived; an ended stream is only unpaused."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
 import aiohttp
 from returns.result import Failure, Result, Success
@@ -30,6 +30,7 @@ from hf_pure.shell.transport import RUNNER_CLOSED, transport_error
 if TYPE_CHECKING:
     from hf_pure.core.errors import HfError
     from hf_pure.shell.runner import Runner
+    from hf_pure.shell.stream import Stream
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -121,11 +122,18 @@ class StreamReader(Pausable, Generic[C, T]):
         self._outcome = outcome
         self._ended = True
         self._last = None
+        self._runner._streams.discard(self._as_stream())
 
     def _end_complete(self) -> None:
         self._complete = True
         self._ended = True
         self._last = None
+        self._runner._streams.discard(self._as_stream())
+
+    def _as_stream(self) -> Stream[C, T]:
+        """This reader as what it is, a :class:`Stream` (the only subclass), which its
+        runner's close cuts."""
+        return cast("Stream[C, T]", self)
 
     def _interrupted(self, reason: str) -> None:
         self._end(
@@ -178,6 +186,7 @@ class StreamReader(Pausable, Generic[C, T]):
         if runner._session.closed or runner._watchdog.closed:  # (a borrowed session stays open)
             self._interrupted(CLOSED_BEFORE_END)
             return False
+        runner._streams.add(self._as_stream())  # its close cuts the stream
         call = self._request.to_stream_call()
         url = call.url(self._base_url or runner._config.base_url(call.base))
         self._opener = asyncio.current_task()  # what a control's cancel() stops
