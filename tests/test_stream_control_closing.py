@@ -23,6 +23,7 @@ from test_sync import Served, eventually, loop_threads, serving, sync_runner
 
 import hf_pure as hf
 from hf_pure.shell.stream import CLOSED_BEFORE_END
+from hf_pure.shell.sync_call import SYNC_CLOSED_BEFORE_END
 from hf_pure.testing import Emulator, Fault
 
 GUARD = 3.0  # seconds a woken reader may take to end: past them, it hung
@@ -203,6 +204,7 @@ def pause_then_close(big: Served, when: str) -> None:
     assert len(taken) == buffered
     err = failure_of(stream.result)
     assert isinstance(err, hf.StreamInterrupted)
+    assert err.reason == SYNC_CLOSED_BEFORE_END  # as the async one says it, not "cancelled"
     assert err.chunks >= len(taken) + (1 if when == "mid-stream" else 0)
     assert list(stream) == []  # the end
     if when == "before the first read":
@@ -221,3 +223,21 @@ def test_closing_the_sync_runner_wakes_the_reader_of_a_paused_stream(
         gc.collect()
     leaks = [w for w in caught if issubclass(w.category, ResourceWarning | RuntimeWarning)]
     assert leaks == []
+
+
+def test_closing_the_sync_runner_ends_a_stream_being_read_as_closed() -> None:
+    """Not paused, its pump waiting for the server's next event: the stream ends as the
+    async one its runner's close cuts, and its reader gets what was read."""
+    with serving() as served:
+        served.emu.script("chat", Fault.stall(after=3, seconds=5.0))
+        with sync_runner(served) as runner:
+            stream = runner.stream(ask())
+            first = next(stream)
+            # the two chunks before the stall are read ahead; the pump waits on the socket
+            assert eventually(lambda: len(stream._pipe.buffer) == 2)
+        rest = list(stream)
+    err = failure_of(stream.result)
+    assert isinstance(err, hf.StreamInterrupted)
+    assert err.reason == SYNC_CLOSED_BEFORE_END
+    assert err.received == "".join(c.text for c in (first, *rest))
+    assert loop_threads() == []

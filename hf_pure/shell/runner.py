@@ -164,8 +164,13 @@ class Runner:
         if self._streams:  # only a runner that has streamed has any: the module is loaded
             from hf_pure.shell.stream_read import CLOSED_BEFORE_END
 
-            for stream in tuple(self._streams):
-                stream._cut(CLOSED_BEFORE_END)
+            self._cut_streams(CLOSED_BEFORE_END)
+
+    def _cut_streams(self, reason: str) -> None:
+        """End the streams under way and the paused ones as cut, with ``reason`` (the sync
+        runner's close gives its own, before it cancels its calls)."""
+        for stream in tuple(self._streams):
+            stream._cut(reason)
 
     # -- the two verbs -----------------------------------------------------------------------
 

@@ -22,7 +22,8 @@ the async call costs), handed over to the thread running the loop otherwise (see
   has released its connection, and then raises ``KeyboardInterrupt``; the runner stays
   usable (a second Ctrl-C raises at once);
 - ``close()`` (or leaving the ``with`` block) cancels the calls still running (they return
-  ``ConnectionFailed`` saying the runner was closed), closes the session and its
+  ``ConnectionFailed`` saying the runner was closed; a stream being read or paused ends
+  ``StreamInterrupted`` with what arrived, saying the same), closes the session and its
   connections, ends the thread and closes the loop. A call made afterwards returns the same
   failure without sending anything. A runner that is garbage-collected unclosed is closed then.
 

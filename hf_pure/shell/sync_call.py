@@ -19,6 +19,7 @@ __all__ = [
     "MAIN_TASK",
     "ON_LOOP",
     "SYNC_CLOSED",
+    "SYNC_CLOSED_BEFORE_END",
     "Call",
     "Cancelled",
     "Closed",
@@ -52,6 +53,13 @@ CANCEL_WAIT: Final = 5.0
 #: the ``RuntimeError`` of a call that has no ``Result`` to say it in).
 SYNC_CLOSED: Final = (
     "the sync runner was closed (its `with open_sync_runner()` block ended or close() was called)"
+)
+
+#: Why a stream being read when its sync runner closed ended (``StreamInterrupted.reason``;
+#: what arrived is kept, as for any cut stream).
+SYNC_CLOSED_BEFORE_END: Final = (
+    "the sync runner was closed (its `with open_sync_runner()` block ended or close() was "
+    "called) before the stream was read to its end"
 )
 
 #: The name of the task that holds the runner open on the loop (the only one left when no

@@ -42,6 +42,7 @@ from hf_pure.shell.sync_call import (
     MAIN_TASK,
     ON_LOOP,
     SYNC_CLOSED,
+    SYNC_CLOSED_BEFORE_END,
     Call,
     Cancelled,
     Closed,
@@ -219,6 +220,8 @@ class LoopThread:
         await asyncio.sleep(0)  # the closed connections' transports finish closing
 
     def _begin_stop(self) -> None:  # on the loop
+        if self.runner is not None:  # the streams say why they end, not "cancelled"
+            self.runner._cut_streams(SYNC_CLOSED_BEFORE_END)
         for call in list(self.calls):
             call.cancel()
         self.stop.set()
