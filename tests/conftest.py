@@ -3,7 +3,9 @@ injected clock, and the opt-in for real-service tests."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import gc
+import warnings
+from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import pytest
@@ -19,6 +21,15 @@ pytest_plugins = ["hf_pure.testing.fixtures"]
 def config_for(emu: Emulator, **fields: object) -> hf.ClientConfig:
     """A config pointing both base URLs at the emulator (other fields validated as given)."""
     return hf.make_config(router_url=emu.url, hub_url=emu.url, **fields).unwrap()
+
+
+@pytest.fixture
+def no_warnings() -> Iterator[None]:
+    """Any warning (an unclosed connection or response, a never-awaited coroutine) fails."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+        gc.collect()
 
 
 @pytest.fixture

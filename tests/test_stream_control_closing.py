@@ -29,15 +29,6 @@ from hf_pure.testing import Emulator, Fault
 GUARD = 3.0  # seconds a woken reader may take to end: past them, it hung
 
 
-@pytest.fixture
-def no_warnings() -> Iterator[None]:
-    """Any warning (an unclosed connection or response, a never-awaited coroutine) fails."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
-        gc.collect()
-
-
 @pytest.fixture(params=[False, True], ids=["own session", "borrowed session"])
 async def borrowed(request: pytest.FixtureRequest) -> AsyncIterator[aiohttp.ClientSession | None]:
     """No session (the runner makes its own, closed with it), or one the runner borrows,

@@ -4,11 +4,9 @@ sockets against the loopback emulator (no mocking of aiohttp)."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import sys
 import time
-import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import aiohttp
 import pytest
@@ -21,15 +19,6 @@ from hf_pure.testing import Emulator, Fault
 
 MODEL = "meta-llama/Llama-3.1-8B-Instruct"
 TGI = "bigscience/bloom-560m"
-
-
-@pytest.fixture
-def no_warnings() -> Iterator[None]:
-    """Any warning (an unclosed connection or response, a never-awaited coroutine) fails."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
-        gc.collect()
 
 
 # ---------------------------------------------------------------- after the runner's block
