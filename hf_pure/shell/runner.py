@@ -45,6 +45,7 @@ from hf_pure.shell.watchdog import Cause, Watchdog
 if TYPE_CHECKING:  # the error values load with the first error (hf_pure.core.error_base)
     from hf_pure.core.errors import ConnectionFailed, HfError, MissingToken
     from hf_pure.shell.stream import Stream as Stream  # noqa: PLC0414  (see __getattr__)
+    from hf_pure.shell.stream_read import StreamReader
 
 __all__ = ["UNSET", "Runner", "open_runner"]
 
@@ -113,7 +114,7 @@ class Runner:
         # runner cuts them, else a reader would wait on a connection nothing closes (a
         # borrowed session's, or one aiohttp's session close leaves to its reader) or on a
         # resume that can't come
-        self._streams: weakref.WeakSet[Stream[Any, Any]] = weakref.WeakSet()
+        self._streams: weakref.WeakSet[StreamReader[Any, Any]] = weakref.WeakSet()
 
     @property
     def config(self) -> ClientConfig:

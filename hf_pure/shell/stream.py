@@ -193,19 +193,6 @@ class Stream(StreamReader[C, T]):
             self._ready.clear()
         self._cut(reason)
 
-    def _cut(self, reason: str) -> None:
-        """:meth:`_cancel`, except that the chunks read and not handed out yet still are,
-        before the end (its runner's close: as a stream the close cut while it was read)."""
-        if not self._ended:
-            self._interrupted(reason)
-            opener = self._opener
-            if opener is not None:  # the request is being sent: stop waiting for its reply
-                self._opener = None
-                self._stopping = True
-                opener.cancel()
-            self._release(close=True)  # a reader waiting for data wakes (see _broke)
-        self._wake()
-
     async def _hold_reader(self) -> None:
         """:meth:`_hold` for a reader outside :meth:`_fill` (chunks already read)."""
         if self._reading:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import aiohttp
 from returns.result import Failure, Result, Success
@@ -30,7 +30,6 @@ from hf_pure.shell.transport import RUNNER_CLOSED, transport_error
 if TYPE_CHECKING:
     from hf_pure.core.errors import HfError
     from hf_pure.shell.runner import Runner
-    from hf_pure.shell.stream import Stream
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -122,18 +121,13 @@ class StreamReader(Pausable, Generic[C, T]):
         self._outcome = outcome
         self._ended = True
         self._last = None
-        self._runner._streams.discard(self._as_stream())
+        self._runner._streams.discard(self)
 
     def _end_complete(self) -> None:
         self._complete = True
         self._ended = True
         self._last = None
-        self._runner._streams.discard(self._as_stream())
-
-    def _as_stream(self) -> Stream[C, T]:
-        """This reader as what it is, a :class:`Stream` (the only subclass), which its
-        runner's close cuts."""
-        return cast("Stream[C, T]", self)
+        self._runner._streams.discard(self)
 
     def _interrupted(self, reason: str) -> None:
         self._end(
@@ -145,6 +139,20 @@ class StreamReader(Pausable, Generic[C, T]):
                 request_id=self._request_id,
             )
         )
+
+    def _cut(self, reason: str) -> None:
+        """End the stream now, keeping what arrived: the chunks read and not handed out yet
+        still are, before the end (its runner's close cuts it so, as a close while it was
+        read would; its control's cancel empties them first)."""
+        if not self._ended:
+            self._interrupted(reason)
+            opener = self._opener
+            if opener is not None:  # the request is being sent: stop waiting for its reply
+                self._opener = None
+                self._stopping = True
+                opener.cancel()
+            self._release(close=True)  # a reader waiting for data wakes (see _broke)
+        self._wake()
 
     # -- machinery ---------------------------------------------------------------------------
 
@@ -186,7 +194,7 @@ class StreamReader(Pausable, Generic[C, T]):
         if runner._session.closed or runner._watchdog.closed:  # (a borrowed session stays open)
             self._interrupted(CLOSED_BEFORE_END)
             return False
-        runner._streams.add(self._as_stream())  # its close cuts the stream
+        runner._streams.add(self)  # its close cuts the stream
         call = self._request.to_stream_call()
         url = call.url(self._base_url or runner._config.base_url(call.base))
         self._opener = asyncio.current_task()  # what a control's cancel() stops
