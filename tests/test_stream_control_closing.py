@@ -19,7 +19,7 @@ from conftest import FakeTime, ask, config_for, failure_of
 from test_reliable_stream import REQ, chat_posts, outcomes, reliable_for
 from test_runner_timeouts import client_tasks, until
 from test_stream_control_sync import big_request, in_thread, read_ahead
-from test_sync import Served, eventually, loop_threads, serving, sync_runner
+from test_sync import Served, _no_sleep, attempts, eventually, loop_threads, serving, sync_runner
 
 import hf_pure as hf
 from hf_pure.shell.stream import CLOSED_BEFORE_END
@@ -231,4 +231,25 @@ def test_closing_the_sync_runner_ends_a_stream_being_read_as_closed() -> None:
     assert isinstance(err, hf.StreamInterrupted)
     assert err.reason == SYNC_CLOSED_BEFORE_END
     assert err.received == "".join(c.text for c in (first, *rest))
+    assert loop_threads() == []
+
+
+def test_closing_the_sync_runner_ends_a_reliable_stream_being_read_uncounted() -> None:
+    """The sync reliable runner's stream, its pump waiting for the server's next event: the
+    close ends it with the sync runner's reason, sends no retry, and counts nothing (the
+    close says nothing of the endpoint)."""
+    with serving() as served:
+        served.emu.script("chat", Fault.stall(after=3, seconds=5.0))
+        with sync_runner(served) as runner:
+            reliable = hf.SyncReliableRunner(runner, hf.Policy(), sleep=_no_sleep)
+            stream = reliable.stream(ask())
+            first = next(stream)
+            assert eventually(lambda: len(stream._pipe.buffer) == 2)
+        rest = list(stream)
+        assert served.chat_requests() == 1
+    err = failure_of(stream.result)
+    assert isinstance(err, hf.StreamInterrupted)
+    assert err.reason == SYNC_CLOSED_BEFORE_END
+    assert err.received == "".join(c.text for c in (first, *rest))
+    assert attempts(reliable) == {}
     assert loop_threads() == []
