@@ -16,6 +16,7 @@ import hf_pure as hf
 from hf_pure.core.codec import loads
 from hf_pure.core.errors import ErrorEvent, HfErrorBase
 from hf_pure.tasks import nlp_decode as nd
+from hf_pure.tasks import nlp_reply_read as nr
 from hf_pure.tasks._read import Bad
 from hf_pure.testing._nlp_shapes import NLP_KINDS, nlp_bodies, nlp_replies
 from hf_pure.testing.strategies import encode, wire_bodies
@@ -24,26 +25,26 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 STATUSES = st.sampled_from([200, 200, 200, 400, 404, 422, 429, 500, 503])
 
 DECODERS: dict[str, tuple[Callable[[hf.RawReply], Any], Callable[[Any], Any], type]] = {
-    "summarization": (nd.decode_summary, nd.read_summary, hf.Summary),
-    "translation": (nd.decode_translation, nd.read_translation, hf.TranslatedText),
+    "summarization": (nd.decode_summary, nr.read_summary, hf.Summary),
+    "translation": (nd.decode_translation, nr.read_translation, hf.TranslatedText),
     "text-classification": (
         nd.decode_text_classification,
-        nd.read_text_classification,
+        nr.read_text_classification,
         hf.TextClassification,
     ),
     "token-classification": (
         nd.decode_token_classification,
-        nd.read_token_classification,
+        nr.read_token_classification,
         hf.TokenClassification,
     ),
-    "fill-mask": (nd.decode_fill_mask, nd.read_fill_mask, hf.FillMask),
+    "fill-mask": (nd.decode_fill_mask, nr.read_fill_mask, hf.FillMask),
     "question-answering": (
         nd.decode_question_answering,
-        nd.read_question_answering,
+        nr.read_question_answering,
         hf.QuestionAnswering,
     ),
-    "zero-shot-classification": (nd.decode_zero_shot, nd.read_zero_shot, hf.TextClassification),
-    "table-question-answering": (nd.decode_table_answer, nd.read_table_answer, hf.TableAnswer),
+    "zero-shot-classification": (nd.decode_zero_shot, nr.read_zero_shot, hf.TextClassification),
+    "table-question-answering": (nd.decode_table_answer, nr.read_table_answer, hf.TableAnswer),
 }
 
 # --- the rules, from WIRE.md: missing or null optional fields are fine, required ones must be
